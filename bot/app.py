@@ -1,0 +1,126 @@
+"""The composition root: build a ready python-telegram-bot Application from a Config."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.context import BotContext, BotData
+from bot.i18n import SUPPORTED_LOCALES, Catalogs, Translator
+from bot.services import build_services
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    config: Config,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    catalogs: Catalogs | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Return a ready Application; pass a fake BaseRequest to keep Telegram out of tests."""
+    from handlers import register_all  # handlers import bot.*, so import late to keep bot/ importable alone
+
+    token = config.require_token()
+    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .context_types(context_types)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.community.timezone))
+        .concurrent_updates(config.telegram.concurrent_updates)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if config.telegram.api_base_url:
+        base = config.telegram.api_base_url
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if config.telegram.rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+    app = builder.build()
+    data: BotData = app.bot_data
+    data.config = config
+    data.clock = clock or SystemClock()
+    data.catalogs = catalogs or Catalogs()
+    data.db = Database(":memory:" if str(config.database.path) == ":memory:" else config.database.path)
+    register_all(app)
+    return app
+
+
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Open the database, migrate, build services, set command menus."""
+    data: BotData = app.bot_data
+    assert data.db is not None and data.config is not None and data.clock is not None
+    await data.db.open()
+    applied = await data.db.migrate()
+    if applied:
+        log.info("database migrated to version %s", applied[-1])
+    data.services = await build_services(data.config, data.db, data.clock)
+    for hook in data.ext.on_startup:
+        await hook(app)
+    await set_command_menus(app)
+
+
+async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Close the database."""
+    data: BotData = app.bot_data
+    if data.db is not None:
+        await data.db.close()
+
+
+def resident_commands(t: Translator) -> list[BotCommand]:
+    """The menu every resident sees."""
+    return [
+        BotCommand("menu", t._("Main menu with big buttons")),
+        BotCommand("me", t._("My teams, roles and language")),
+        BotCommand("help", t._("What this bot does")),
+        BotCommand("lang", t._("Choose the language")),
+        BotCommand("privacy", t._("What is stored about me")),
+        BotCommand("cancel", t._("Stop the current step")),
+    ]
+
+
+def organiser_commands(t: Translator) -> list[BotCommand]:
+    """The larger menu of group admins and social workers."""
+    return [
+        *resident_commands(t),
+        BotCommand("courtyards", t._("All courtyards and their groups")),
+        BotCommand("bind", t._("Bind this group to a courtyard")),
+        BotCommand("unbind", t._("Unbind this group")),
+        BotCommand("grant", t._("Reply to someone: make them backbone")),
+        BotCommand("revoke", t._("Reply to someone: remove backbone")),
+    ]
+
+
+async def set_command_menus(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Localised, role-scoped command menus (cosmetic: permissions are checked on every use)."""
+    data: BotData = app.bot_data
+    assert data.catalogs is not None and data.config is not None
+    tz = data.config.community.timezone
+    default = data.config.community.default_locale
+    try:
+        for locale in SUPPORTED_LOCALES:
+            t = data.catalogs.translator(locale, tz)
+            code = None if locale == default else locale.split("_")[0]
+            await app.bot.set_my_commands(resident_commands(t), scope=BotCommandScopeDefault(), language_code=code)
+            await app.bot.set_my_commands(
+                organiser_commands(t), scope=BotCommandScopeAllChatAdministrators(), language_code=code
+            )
+        t = data.catalogs.translator(default, tz)
+        for user_id in sorted(data.config.roles.social_workers):
+            await app.bot.set_my_commands(organiser_commands(t), scope=BotCommandScopeChat(user_id))
+    except TelegramError as exc:
+        # Menus are a convenience; a bot that cannot set them still works.
+        log.warning("could not set command menus: %s", type(exc).__name__)

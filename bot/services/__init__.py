@@ -1,0 +1,35 @@
+"""Use cases: plain values in, dataclasses out, domain errors raised; no Telegram, no text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock, to_ts
+from bot.config import Config
+from bot.services.community import CommunityService
+from bot.services.people import PeopleService
+from bot.services.privacy import PrivacyService
+from storage.chats import ChatsRepository
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    """Every service, built once the database is open."""
+
+    community_id: int
+    community: CommunityService
+    people: PeopleService
+    privacy: PrivacyService
+
+
+async def build_services(config: Config, db: Database, clock: Clock) -> Services:
+    """Create the services over an open, migrated database."""
+    async with db.transaction() as conn:
+        community_id = await ChatsRepository(conn).ensure_community(config.community.name, to_ts(clock.now()))
+    return Services(
+        community_id=community_id,
+        community=CommunityService(db, clock, community_id),
+        people=PeopleService(db, clock, config.roles.social_workers),
+        privacy=PrivacyService(db),
+    )

@@ -1,0 +1,40 @@
+"""Domain outcomes raised by services and mapped to translated text by handlers."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every expected, user-caused outcome."""
+
+
+class PermissionDenied(DomainError):
+    """The actor lacks the role this action needs."""
+
+    def __init__(self, needed: str) -> None:
+        super().__init__(needed)
+        self.needed = needed  # "social_worker" | "backbone" | "admin" | "captain" | "committee" …
+
+
+class InvalidInput(DomainError):
+    """The input was understood but not acceptable."""
+
+    def __init__(self, reason: str, **details: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+class NotFound(DomainError):
+    """The thing referred to does not exist (or is not visible here)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class WrongChat(DomainError):
+    """The action needs a different kind of chat (group, private, bound courtyard)."""
+
+    def __init__(self, needed: str) -> None:
+        super().__init__(needed)
+        self.needed = needed  # "group" | "private" | "bound"

@@ -1,0 +1,34 @@
+"""Erasing a person's data (/forget) across every feature, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+from storage.db import Database
+from storage.users import UsersRepository
+
+# A hook runs inside the forget transaction before the users row is deleted, for the
+# work ON DELETE CASCADE cannot do (promote a waitlist, keep closed polls' counts).
+ForgetHook = Callable[[aiosqlite.Connection, int], Awaitable[None]]
+
+
+class PrivacyService:
+    """Erase a person; features plug in with hooks."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._hooks: list[ForgetHook] = []
+
+    def add_hook(self, hook: ForgetHook) -> None:
+        """Register work to do when a person is forgotten."""
+        self._hooks.append(hook)
+
+    async def forget(self, user_id: int) -> bool:
+        """Delete every row about the person; False if nothing was stored."""
+        async with self.db.transaction() as conn:
+            for hook in self._hooks:
+                await hook(conn, user_id)
+            deleted = await UsersRepository(conn).delete(user_id)
+        return deleted > 0

@@ -1,0 +1,16 @@
+"""Telegram adapters, one module per feature: parse the update, call a service, render, reply."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import admin, chats, fallback, middleware, start
+
+# Order matters only within a handler group; each module registers in group 0 unless it says.
+FEATURES = (middleware, start, admin, chats, fallback)
+
+
+def register_all(app: Application) -> None:  # type: ignore[type-arg]
+    """Register every feature's handlers on the application."""
+    for module in FEATURES:
+        module.register(app)

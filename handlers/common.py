@@ -1,0 +1,181 @@
+"""Helpers every handler module shares: actor, translator, replies, errors, command filters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import CallbackQuery, Chat, Message, Update, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.callback_data import Family, ForgedData
+from bot.context import BotContext
+from bot.i18n import Translator, resolve_locale
+from bot.services.actor import Actor
+from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied, WrongChat
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS_ADMIN_ID = 1087968824
+MAX_TEXT = 4096
+
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+def command(name: str | list[str], callback: Callback, *, private_only: bool = False) -> CommandHandler[Any, None]:
+    """A CommandHandler that ignores edited messages (an edited /join must not join twice)."""
+    flt: filters.BaseFilter = filters.UpdateType.MESSAGE
+    if private_only:
+        flt = flt & filters.ChatType.PRIVATE
+    return CommandHandler(name, callback, filters=flt)
+
+
+def buttons(fam: Family, callback: Callback) -> CallbackQueryHandler[Any, None]:
+    """Route one callback family to its handler."""
+    return CallbackQueryHandler(callback, pattern=fam.pattern)
+
+
+def display_name(user: User) -> str:
+    """The person's display name as Telegram shows it (no username, no phone)."""
+    return user.full_name.strip() or str(user.id)
+
+
+async def chat_admins(context: BotContext, chat_id: int) -> frozenset[int]:
+    """Telegram admins of a group, cached for a few minutes."""
+    cache = context.bot_data.admins
+    cached = cache.get(chat_id)
+    if cached is not None:
+        return cached
+    try:
+        members = await context.bot.get_chat_administrators(chat_id)
+        admins = frozenset(m.user.id for m in members)
+    except TelegramError as exc:
+        log.warning("getChatAdministrators failed for a chat: %s", type(exc).__name__)
+        admins = frozenset()
+    cache.put(chat_id, admins)
+    return admins
+
+
+async def actor_for(update: Update, context: BotContext) -> Actor:
+    """Build the Actor for the person behind this update."""
+    deps = context.deps
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        raise WrongChat("group")
+    row = await deps.services.community.chat(chat.id)
+    is_admin = False
+    if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        message = update.effective_message
+        # Anonymous admins post as the group itself (user 1087968824, sender_chat = chat).
+        if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+            is_admin = True
+        elif user.id != ANONYMOUS_ADMIN_ID:
+            is_admin = user.id in await chat_admins(context, chat.id)
+    return await deps.services.people.actor(user.id, display_name(user), row, chat.id, chat.type, is_admin)
+
+
+async def chat_translator(context: BotContext, chat: Chat | None, user: User | None = None) -> Translator:
+    """Translator for messages shown in a chat: the group's language, or the person's in private."""
+    deps = context.deps
+    default = deps.config.community.default_locale
+    tz = deps.config.community.timezone
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        row = await deps.services.community.chat(chat.id)
+        return deps.catalogs.translator(row.locale if row and row.locale else default, tz)
+    user_id = user.id if user else (chat.id if chat else None)
+    return await user_translator(context, user_id, user.language_code if user else None)
+
+
+async def user_translator(context: BotContext, user_id: int | None, language_code: str | None = None) -> Translator:
+    """Translator for a private message to one person."""
+    deps = context.deps
+    default = deps.config.community.default_locale
+    locale = None
+    if user_id is not None:
+        row = await deps.services.people.user(user_id)
+        if row is not None:
+            locale = row.locale or resolve_locale(row.language_code or language_code, default)
+    if locale is None:
+        locale = resolve_locale(language_code, default)
+    return deps.catalogs.translator(locale, deps.config.community.timezone)
+
+
+async def tr(update: Update, context: BotContext) -> Translator:
+    """Translator for replying to this update where it happened."""
+    return await chat_translator(context, update.effective_chat, update.effective_user)
+
+
+def error_text(t: Translator, exc: DomainError) -> str:
+    """A polite, translated sentence for a domain outcome."""
+    if isinstance(exc, PermissionDenied):
+        return {
+            "social_worker": t._("Sorry, only social workers can do this."),
+            "backbone": t._("Sorry, only backbone volunteers and social workers of this courtyard can do this."),
+            "admin": t._("Sorry, only the group's admins can do this."),
+            "config": t._("This social worker is listed in config.toml; remove them there."),
+        }.get(exc.needed, t._("Sorry, you are not allowed to do this."))
+    if isinstance(exc, WrongChat):
+        return {
+            "group": t._("Please use this command in a courtyard group chat."),
+            "private": t._("Please use this command in a private chat with me."),
+            "bound": t._("This group is not bound to a courtyard yet. A social worker can bind it with /bind 院落名."),
+        }.get(exc.needed, t._("This command does not work in this chat."))
+    if isinstance(exc, NotFound):
+        return t._("Sorry, I could not find that. It may have been removed.")
+    if isinstance(exc, InvalidInput):
+        return invalid_input_text(t, exc)
+    return t._("Sorry, that did not work.")
+
+
+def invalid_input_text(t: Translator, exc: InvalidInput) -> str:
+    """Translate the foundation's invalid-input reasons; features map their own first."""
+    limit = exc.details.get("limit", "")
+    return {
+        "empty_name": t._("Please add a name after the command."),
+        "name_too_long": t._("That name is too long: at most {limit} characters, please.", limit=limit),
+        "bad_characters": t._("That name has characters I cannot use. Please type it again."),
+        "not_bound": t._("This group is not bound to any courtyard."),
+        "unknown_role": t._("I know these roles: 骨干 (backbone) and 社工 (social worker)."),
+        "unknown_person": t._("I have not seen that person yet. Ask them to send a message in the group first."),
+    }.get(exc.reason, t._("Sorry, I did not understand that. Please check and try again."))
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
+    """Reply in the chat of the update (no quoting needed in private)."""
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(text[:MAX_TEXT], **kwargs)
+
+
+async def answer(query: CallbackQuery, text: str = "", *, alert: bool = False) -> None:
+    """Answer a button press at once; Telegram allows 200 characters."""
+    try:
+        await query.answer(text[:200] if text else None, show_alert=alert)
+    except TelegramError as exc:
+        # A late answer ("query is too old") must not undo work already committed.
+        log.info("answerCallbackQuery failed: %s", type(exc).__name__)
+
+
+async def parse_or_refuse(update: Update, context: BotContext, fam: Family) -> tuple[str, tuple[int, ...]] | None:
+    """Parse button data; on forged data answer politely and return None."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        return fam.parse(query.data)
+    except ForgedData:
+        t = await tr(update, context)
+        await answer(query, t._("This button is no longer valid."), alert=False)
+        return None
+
+
+def command_args(update: Update) -> str:
+    """The text after the command (and after @botname), stripped."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""

@@ -1,0 +1,77 @@
+"""Last-resort routes: pending dialogs, unknown buttons, and the error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.callback_data import FAMILIES
+from bot.context import BotContext
+from handlers.common import answer, reply, tr
+
+log = logging.getLogger(__name__)
+
+FALLBACK_GROUP = 50
+
+
+async def continue_dialog(update: Update, context: BotContext) -> None:
+    """Hand a plain message to the feature whose question it answers."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    pending = await context.deps.services.people.dialog(user.id, chat.id)
+    if pending is None:
+        return
+    kind, state = pending
+    handler = context.bot_data.ext.dialogs.get(kind)
+    if handler is None:
+        # A dialog of a kind this version does not know (e.g. after a downgrade): drop it.
+        await context.deps.services.people.end_dialog(user.id, chat.id)
+        return
+    await handler(update, context, state)
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """Any button no family claimed: forged, or from an older version."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = await tr(update, context)
+    await answer(query, t._("This button is no longer valid."))
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the update id and exception class (never message text) and apologise if possible."""
+    exc = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error handling update %s: %s", update_id, type(exc).__name__, exc_info=exc)
+    if not isinstance(update, Update) or isinstance(exc, Forbidden):
+        return
+    try:
+        t = await tr(update, context)
+        if update.callback_query is not None:
+            await answer(update.callback_query, t._("Sorry, something went wrong. Please try again."))
+        elif update.effective_message is not None:
+            await reply(update, t._("Sorry, something went wrong. Please try again."))
+    except (TelegramError, RuntimeError) as inner:
+        log.warning("could not tell the user about an error: %s", type(inner).__name__)
+
+
+def _unclaimed(data: object) -> bool:
+    """True for button data that no declared family would route."""
+    if not isinstance(data, str):
+        return True
+    return not any(data.startswith(fam.head) for fam in FAMILIES.values())
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add the fallbacks in a late group and the error handler."""
+    app.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, continue_dialog),
+        group=FALLBACK_GROUP,
+    )
+    app.add_handler(CallbackQueryHandler(stale_button, pattern=_unclaimed), group=FALLBACK_GROUP)
+    app.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -1,0 +1,70 @@
+"""Group -1: drop re-delivered updates, record who and where, throttle command floods."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.context import BotContext
+from handlers.common import display_name, reply, tr
+
+_SEEN_UPDATES = 10_000
+FLOOD_WINDOW_S = 10.0
+FLOOD_MAX_COMMANDS = 12
+
+
+class UpdateGate:
+    """Remembers recent update ids and per-person command times."""
+
+    def __init__(self) -> None:
+        self.recent: OrderedDict[int, None] = OrderedDict()
+        self.commands: dict[int, deque[float]] = {}
+        self.warned_until: dict[int, float] = {}
+
+    def first_time(self, update_id: int) -> bool:
+        """True unless this update id was processed recently (webhook/getUpdates re-delivery)."""
+        if update_id in self.recent:
+            return False
+        self.recent[update_id] = None
+        if len(self.recent) > _SEEN_UPDATES:
+            self.recent.popitem(last=False)
+        return True
+
+    def flood(self, user_id: int, now: float) -> bool:
+        """Record a command; True when the person sent too many in the window."""
+        times = self.commands.setdefault(user_id, deque())
+        while times and now - times[0] > FLOOD_WINDOW_S:
+            times.popleft()
+        times.append(now)
+        return len(times) > FLOOD_MAX_COMMANDS
+
+
+async def gate_update(update: Update, context: BotContext) -> None:
+    """Run before every handler: dedupe, record, throttle."""
+    gate: UpdateGate = context.bot_data.extra.setdefault("gate", UpdateGate())
+    if not gate.first_time(update.update_id):
+        raise ApplicationHandlerStop
+    deps = context.deps
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is not None and update.my_chat_member is None:
+        await deps.services.community.record_chat(chat.id, chat.type, chat.title or "")
+    if user is not None and chat is not None and not user.is_bot:
+        await deps.services.people.touch(user.id, display_name(user), user.language_code, chat.id)
+    message = update.message
+    if message is not None and user is not None and message.text and message.text.startswith("/"):
+        now = time.monotonic()
+        if gate.flood(user.id, now):
+            if gate.warned_until.get(user.id, 0.0) < now:
+                gate.warned_until[user.id] = now + FLOOD_WINDOW_S
+                t = await tr(update, context)
+                await reply(update, t._("You are sending commands very fast. Please wait a few seconds."))
+            raise ApplicationHandlerStop
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install the gate in group -1."""
+    app.add_handler(TypeHandler(Update, gate_update), group=-1)

@@ -1,0 +1,231 @@
+"""/start, /help, /menu, /privacy, /forget, /cancel and /me."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import Application
+
+from bot import callback_data as cb
+from bot.context import BotContext
+from bot.i18n import Translator
+from bot.services.errors import WrongChat
+from handlers.common import answer, buttons, command, error_text, parse_or_refuse, reply, tr
+
+# Features that have not landed yet; the menu says so honestly instead of pretending.
+COMING_SOON = {"teams", "themes", "polls", "meetings", "feedback"}
+
+
+def render_help(t: Translator, community: str) -> str:
+    """The /start and /help text for residents, backbone and social workers."""
+    return "\n".join(
+        [
+            t._("<b>Courtyard Bot · {community}</b>", community=community),
+            t._("I help neighbours of our old courtyards discuss and decide things together."),
+            "",
+            t._("<b>Residents</b>"),
+            t._("/menu – big buttons for everything below"),
+            t._("/me – your teams, roles and language"),
+            t._("/lang – choose Chinese or English"),
+            t._("/privacy – what I store about you; /forget – erase it"),
+            "",
+            t._("<b>Backbone volunteers and team captains</b>"),
+            t._("Group admins of a courtyard chat count as backbone there."),
+            "",
+            t._("<b>Social workers</b>"),
+            t._("/bind 院落名 – bind this group to a courtyard; /unbind; /courtyards – all courtyards"),
+            t._("/grant and /revoke – reply to someone's message to make them backbone (or /grant 社工)"),
+            "",
+            t._("Type /cancel at any time to stop what you are doing."),
+        ]
+    )
+
+
+def menu_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """Big buttons, two per row, for the main actions."""
+    entries = [
+        ("teams", t._("👥 Teams")),
+        ("themes", t._("💡 Themes")),
+        ("polls", t._("🗳 Polls")),
+        ("meetings", t._("📅 Meetings")),
+        ("feedback", t._("📮 Feedback")),
+        ("me", t._("🙋 About me")),
+        ("privacy", t._("🔒 Privacy")),
+        ("help", t._("❓ Help")),
+    ]
+    rows = [
+        [InlineKeyboardButton(label, callback_data=cb.MENU.build(action)) for action, label in entries[i : i + 2]]
+        for i in range(0, len(entries), 2)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def render_privacy(t: Translator) -> str:
+    """What is stored, why and for how long."""
+    return "\n".join(
+        [
+            t._("<b>What I store</b>"),
+            t._("• Your Telegram id and display name, and which courtyard groups you took part in."),
+            t._("• What you do with me: teams you join, proposals, votes, replies to meetings, feedback."),
+            t._("• Your language choice."),
+            t._("I never store phone numbers or addresses."),
+            "",
+            t._("<b>Why</b>"),
+            t._(
+                "So that teams, polls and meetings work, and so that social workers can see how broadly "
+                "residents take part (as counts in reports)."
+            ),
+            "",
+            t._("<b>How long</b>"),
+            t._(
+                "Until you erase it. /forget erases everything about you at once; "
+                "results of polls that are already closed keep only anonymous counts."
+            ),
+        ]
+    )
+
+
+async def show_start(update: Update, context: BotContext) -> None:
+    """Greet the person; a deep-link payload is handed to the feature that made it."""
+    payload = context.args[0] if context.args else ""
+    handler = context.bot_data.ext.start_payloads.get(payload.split("_", 1)[0]) if payload else None
+    if handler is not None:
+        await handler(update, context, payload)
+        return
+    t = await tr(update, context)
+    await reply(update, render_help(t, context.deps.config.community.name), reply_markup=menu_keyboard(t))
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """Explain what the bot does."""
+    t = await tr(update, context)
+    await reply(update, render_help(t, context.deps.config.community.name))
+
+
+async def show_menu(update: Update, context: BotContext) -> None:
+    """Show the big-button menu."""
+    t = await tr(update, context)
+    await reply(update, t._("What would you like to do?"), reply_markup=menu_keyboard(t))
+
+
+async def show_privacy(update: Update, context: BotContext) -> None:
+    """Explain what is stored."""
+    t = await tr(update, context)
+    await reply(update, render_privacy(t))
+
+
+async def show_me(update: Update, context: BotContext) -> None:
+    """Show the person's roles and language (features add their sections)."""
+    t = await tr(update, context)
+    user = update.effective_user
+    assert user is not None
+    deps = context.deps
+    actor = await deps.services.people.actor(user.id, user.full_name, None, user.id, ChatType.PRIVATE, False)
+    lines = [t._("<b>{name}</b>", name=user.full_name)]
+    if actor.is_social_worker:
+        lines.append(t._("Role: social worker"))
+    names = []
+    for courtyard_id in sorted(actor.backbone_courtyards):
+        yard = await deps.services.community.courtyard(courtyard_id)
+        if yard is not None:
+            names.append(yard.name)
+    if names:
+        lines.append(t._("Backbone in: {yards}", yards=t.join(names)))
+    lines.append(t._("Language: {language}", language=t._("Chinese") if t.locale == "zh_CN" else t._("English")))
+    for section in context.bot_data.ext.me_sections:
+        extra = await section(update, context, t)
+        if extra:
+            lines.extend(["", extra])
+    await reply(update, "\n".join(lines))
+
+
+async def ask_forget(update: Update, context: BotContext) -> None:
+    """Ask for confirmation (in private only, so nobody presses it for someone else)."""
+    t = await tr(update, context)
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        await reply(update, error_text(t, WrongChat("private")))
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t._("Yes, erase my data"), callback_data=cb.FORGET.build("yes"))],
+            [InlineKeyboardButton(t._("No, keep it"), callback_data=cb.FORGET.build("no"))],
+        ]
+    )
+    await reply(
+        update,
+        t._(
+            "This erases everything I store about you: teams, proposals, votes, replies and feedback. "
+            "It cannot be undone. Continue?"
+        ),
+        reply_markup=keyboard,
+    )
+
+
+async def press_forget(update: Update, context: BotContext) -> None:
+    """Erase the data of the person who pressed (only ever their own)."""
+    parsed = await parse_or_refuse(update, context, cb.FORGET)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    t = await tr(update, context)
+    if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+        await answer(query, t._("This button is no longer valid."))
+        return
+    if parsed[0] == "no":
+        await answer(query)
+        await query.edit_message_text(t._("Nothing was erased."))
+        return
+    deps = context.deps
+    await deps.services.privacy.forget(query.from_user.id)
+    deps.services.people.forget_cached(query.from_user.id)
+    await answer(query)
+    await query.edit_message_text(t._("Done. Everything I stored about you has been erased."))
+
+
+async def press_menu(update: Update, context: BotContext) -> None:
+    """Route a menu button."""
+    parsed = await parse_or_refuse(update, context, cb.MENU)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    action = parsed[0]
+    t = await tr(update, context)
+    target = context.bot_data.ext.menu_actions.get(action)
+    if target is not None:
+        await answer(query)
+        await target(update, context)
+        return
+    if action == "help":
+        await answer(query)
+        await show_help(update, context)
+    elif action == "privacy":
+        await answer(query)
+        await show_privacy(update, context)
+    elif action == "me":
+        await answer(query)
+        await show_me(update, context)
+    else:
+        await answer(query, t._("Coming soon: this part of the bot is still being built."), alert=True)
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """Stop any multi-step conversation in this chat."""
+    t = await tr(update, context)
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    await context.deps.services.people.end_dialog(user.id, chat.id)
+    await reply(update, t._("OK, stopped."))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add this module's handlers."""
+    app.add_handler(command("start", show_start))
+    app.add_handler(command("help", show_help))
+    app.add_handler(command("menu", show_menu))
+    app.add_handler(command("privacy", show_privacy))
+    app.add_handler(command("me", show_me))
+    app.add_handler(command("forget", ask_forget))
+    app.add_handler(command("cancel", cancel))
+    app.add_handler(buttons(cb.FORGET, press_forget))
+    app.add_handler(buttons(cb.MENU, press_menu))

@@ -1,0 +1,132 @@
+"""People, their chat memberships, roles and pending dialogs."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.rows import Dialog, Role, User
+
+
+class UsersRepository:
+    """Rows of users and chat_members; never commits."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def touch(self, user_id: int, display_name: str, language_code: str | None, now: int) -> None:
+        """Record that a person was seen; keep their chosen locale."""
+        await self.conn.execute(
+            "INSERT INTO users(user_id, display_name, language_code, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET display_name = excluded.display_name, "
+            "language_code = excluded.language_code, last_seen = excluded.last_seen",
+            (user_id, display_name, language_code, now, now),
+        )
+
+    async def touch_member(self, chat_id: int, user_id: int, now: int) -> None:
+        """Record that a person took part in a chat."""
+        await self.conn.execute(
+            "INSERT INTO chat_members(chat_id, user_id, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(chat_id, user_id) DO UPDATE SET last_seen = excluded.last_seen",
+            (chat_id, user_id, now, now),
+        )
+
+    async def get(self, user_id: int) -> User | None:
+        """Return one person."""
+        async with self.conn.execute(
+            "SELECT user_id, display_name, locale, language_code, private_chat FROM users WHERE user_id = ?",
+            (user_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return User(row[0], row[1], row[2], row[3], bool(row[4]))
+
+    async def set_locale(self, user_id: int, locale: str | None) -> None:
+        """Set the language of the person's private messages."""
+        await self.conn.execute("UPDATE users SET locale = ? WHERE user_id = ?", (locale, user_id))
+
+    async def set_private_chat(self, user_id: int, reachable: bool) -> None:
+        """Remember whether the bot can write to the person privately."""
+        await self.conn.execute("UPDATE users SET private_chat = ? WHERE user_id = ?", (int(reachable), user_id))
+
+    async def delete(self, user_id: int) -> int:
+        """Delete the person; ON DELETE CASCADE removes their rows elsewhere."""
+        cur = await self.conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        return cur.rowcount
+
+    async def count_rows_for(self, user_id: int) -> int:
+        """Count this person's rows in the foundation tables (for checks and tests)."""
+        total = 0
+        for table in ("users", "chat_members", "roles", "dialogs"):
+            async with self.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,)) as cur:
+                row = await cur.fetchone()
+            total += int(row[0]) if row else 0
+        return total
+
+
+class RolesRepository:
+    """Rows of roles; never commits."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def grant(
+        self, user_id: int, role: str, scope_id: int, granted_by: int, now: int, position: str | None = None
+    ) -> bool:
+        """Grant a role; False if the person already had it."""
+        cur = await self.conn.execute(
+            "INSERT INTO roles(user_id, role, scope_id, position, granted_by, granted_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(user_id, role, scope_id) DO NOTHING",
+            (user_id, role, scope_id, position, granted_by, now),
+        )
+        return cur.rowcount > 0
+
+    async def revoke(self, user_id: int, role: str, scope_id: int) -> bool:
+        """Revoke a role; False if the person did not have it."""
+        cur = await self.conn.execute(
+            "DELETE FROM roles WHERE user_id = ? AND role = ? AND scope_id = ?", (user_id, role, scope_id)
+        )
+        return cur.rowcount > 0
+
+    async def for_user(self, user_id: int) -> list[Role]:
+        """All roles of one person."""
+        async with self.conn.execute(
+            "SELECT user_id, role, scope_id, position FROM roles WHERE user_id = ?", (user_id,)
+        ) as cur:
+            return [Role(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+
+    async def holders(self, role: str, scope_id: int) -> list[Role]:
+        """Everyone holding a role in a scope."""
+        async with self.conn.execute(
+            "SELECT user_id, role, scope_id, position FROM roles WHERE role = ? AND scope_id = ? ORDER BY granted_at",
+            (role, scope_id),
+        ) as cur:
+            return [Role(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+
+
+class DialogsRepository:
+    """Rows of dialogs (a conversation waiting for the person's next message); never commits."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def put(self, user_id: int, chat_id: int, kind: str, state: str, now: int) -> None:
+        """Start or advance a dialog."""
+        await self.conn.execute(
+            "INSERT INTO dialogs(user_id, chat_id, kind, state, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(user_id, chat_id) DO UPDATE SET kind = excluded.kind, state = excluded.state, "
+            "updated_at = excluded.updated_at",
+            (user_id, chat_id, kind, state, now),
+        )
+
+    async def get(self, user_id: int, chat_id: int) -> Dialog | None:
+        """Return the pending dialog of a person in a chat."""
+        async with self.conn.execute(
+            "SELECT user_id, chat_id, kind, state FROM dialogs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return Dialog(row[0], row[1], row[2], row[3]) if row else None
+
+    async def clear(self, user_id: int, chat_id: int) -> None:
+        """End a dialog."""
+        await self.conn.execute("DELETE FROM dialogs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id))

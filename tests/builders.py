@@ -1,0 +1,163 @@
+"""Builders for Bot API update JSON: several users, groups and private chats."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from tests.fakes import BOT_ID, BOT_USERNAME
+
+_update_ids = itertools.count(1)
+_message_ids = itertools.count(1)
+_query_ids = itertools.count(1)
+DATE = 1_780_000_000
+
+
+@dataclass(frozen=True)
+class TgUser:
+    """A Telegram user for tests."""
+
+    id: int
+    first_name: str
+    last_name: str = ""
+    language_code: str | None = "zh-hans"
+
+    def json(self) -> dict[str, Any]:
+        """The User object."""
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.last_name:
+            data["last_name"] = self.last_name
+        if self.language_code is not None:
+            data["language_code"] = self.language_code
+        return data
+
+
+@dataclass(frozen=True)
+class TgChat:
+    """A Telegram chat for tests."""
+
+    id: int
+    type: str
+    title: str = ""
+
+    def json(self) -> dict[str, Any]:
+        """The Chat object."""
+        data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.type == "private":
+            data["first_name"] = self.title or "Someone"
+        else:
+            data["title"] = self.title
+        return data
+
+
+def group(chat_id: int = -1001000000001, title: str = "碧水苑居民群") -> TgChat:
+    """A supergroup (ids below -10^12) or a basic group."""
+    return TgChat(chat_id, "supergroup" if chat_id < -1_000_000_000_000 else "group", title)
+
+
+def private(user: TgUser) -> TgChat:
+    """The private chat with a user."""
+    return TgChat(user.id, "private", user.first_name)
+
+
+def _message(user: TgUser | None, chat: TgChat, text: str | None, **extra: Any) -> dict[str, Any]:
+    message: dict[str, Any] = {"message_id": next(_message_ids), "date": DATE, "chat": chat.json()}
+    if user is not None:
+        message["from"] = user.json()
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            length = len(text.split()[0]) if text.split() else 1
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    message.update(extra)
+    return message
+
+
+def message(user: TgUser, chat: TgChat, text: str, *, reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An update with a new text message (commands get their entity)."""
+    msg = _message(user, chat, text)
+    if reply_to is not None:
+        msg["reply_to_message"] = reply_to
+    return {"update_id": next(_update_ids), "message": msg}
+
+
+def edited(user: TgUser, chat: TgChat, text: str) -> dict[str, Any]:
+    """An update with an edited message."""
+    msg = _message(user, chat, text, edit_date=DATE + 60)
+    return {"update_id": next(_update_ids), "edited_message": msg}
+
+
+def photo(user: TgUser, chat: TgChat, caption: str = "") -> dict[str, Any]:
+    """An update with a photo."""
+    msg = _message(user, chat, None, photo=[{"file_id": "AgACphoto", "file_unique_id": "uphoto", "width": 640,
+                                              "height": 480}])
+    if caption:
+        msg["caption"] = caption
+        if caption.startswith("/"):
+            msg["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
+    return {"update_id": next(_update_ids), "message": msg}
+
+
+def bot_message(chat: TgChat, message_id: int, text: str = "") -> dict[str, Any]:
+    """A message the bot sent (what a button press or a reply refers to)."""
+    return {
+        "message_id": message_id,
+        "date": DATE,
+        "chat": chat.json(),
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Courtyard", "username": BOT_USERNAME},
+        "text": text or "…",
+    }
+
+
+def user_message(user: TgUser, chat: TgChat, text: str = "hello") -> dict[str, Any]:
+    """A plain message by a user, to reply to."""
+    return _message(user, chat, text)
+
+
+def callback(user: TgUser, chat: TgChat, data: str, *, message_id: int = 1, text: str = "") -> dict[str, Any]:
+    """An update for a button press on a bot message."""
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_query_ids)),
+            "from": user.json(),
+            "chat_instance": f"ci{chat.id}",
+            "data": data,
+            "message": bot_message(chat, message_id, text),
+        },
+    }
+
+
+def my_chat_member(chat: TgChat, by: TgUser, old: str, new: str) -> dict[str, Any]:
+    """The bot's own membership changed (added: left→member, removed: member→left/kicked)."""
+    bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "Courtyard", "username": BOT_USERNAME}
+
+    def member(status: str) -> dict[str, Any]:
+        data: dict[str, Any] = {"status": status, "user": bot_user}
+        if status == "kicked":
+            data["until_date"] = 0
+        return data
+
+    return {
+        "update_id": next(_update_ids),
+        "my_chat_member": {
+            "chat": chat.json(),
+            "from": by.json(),
+            "date": DATE,
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        },
+    }
+
+
+def migrate(old: TgChat, new_id: int, by: TgUser) -> dict[str, Any]:
+    """The service message in the old group announcing its move to a supergroup."""
+    msg = _message(by, old, None, migrate_to_chat_id=new_id)
+    return {"update_id": next(_update_ids), "message": msg}
+
+
+def migrate_from(new: TgChat, old_id: int, by: TgUser) -> dict[str, Any]:
+    """The service message in the new supergroup naming the old group."""
+    msg = _message(by, new, None, migrate_from_chat_id=old_id)
+    return {"update_id": next(_update_ids), "message": msg}

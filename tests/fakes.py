@@ -1,0 +1,298 @@
+"""A fake Telegram Bot API at python-telegram-bot's HTTP seam (BaseRequest)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram.error import TimedOut
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000000001
+BOT_USERNAME = "CourtyardTestBot"
+TEST_TOKEN = f"{BOT_ID}:AAHfakeTokenForTests_abcdefghijklmnopq"
+
+
+@dataclass
+class Call:
+    """One Bot API request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+    at: float = 0.0
+
+    @property
+    def chat_id(self) -> int | None:
+        """The target chat id, if any."""
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        """The text or caption sent."""
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+
+@dataclass
+class Failure:
+    """An error to answer instead of success."""
+
+    method: str | None
+    chat_id: int | None
+    kind: str  # "429" | "403" | "migrate" | "timeout" | "400" | "too_long"
+    times: int
+    retry_after: int = 1
+    new_chat_id: int = 0
+    description: str = ""
+
+
+class FakeBotAPI(BaseRequest):
+    """Records every call and answers with Bot-API-shaped JSON; errors can be injected."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.forbidden: set[int] = set()
+        self.migrated: dict[int, int] = {}
+        self.admins: dict[int, list[int]] = {}
+        self.chat_types: dict[int, str] = {}
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._next_message_id: dict[int, int] = {}
+        self.delay = 0.0
+        self.updates: list[dict[str, Any]] = []
+
+    # -- BaseRequest --------------------------------------------------------------
+    @property
+    def read_timeout(self) -> float | None:
+        """Default read timeout."""
+        return 5.0
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | None = None,
+        write_timeout: float | None = None,
+        connect_timeout: float | None = None,
+        pool_timeout: float | None = None,
+    ) -> tuple[int, bytes]:
+        """Answer one Bot API call."""
+        api_method = url.rsplit("/", 1)[-1]
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        files: dict[str, bytes] = {}
+        if request_data is not None and request_data.contains_files:
+            for name, value in (request_data.multipart_data or {}).items():
+                if isinstance(value, tuple) and len(value) >= 2 and isinstance(value[1], bytes):
+                    files[name] = value[1]
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        call = Call(api_method, params, files, time.monotonic())
+        failure = self._failure_for(call)
+        if failure is not None:
+            self.calls.append(call)
+            return self._error(failure)
+        self.calls.append(call)
+        result = self._result(call)
+        if isinstance(result, tuple):
+            return result
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # -- error injection ----------------------------------------------------------
+    def fail(
+        self,
+        kind: str,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+        retry_after: int = 1,
+        new_chat_id: int = 0,
+    ) -> None:
+        """Answer the next matching call(s) with an error."""
+        self.failures.append(Failure(method, chat_id, kind, times, retry_after, new_chat_id))
+
+    def _failure_for(self, call: Call) -> Failure | None:
+        chat_id = call.chat_id
+        if chat_id is not None and chat_id in self.forbidden:
+            return Failure(call.method, chat_id, "403", 1)
+        if chat_id is not None and chat_id in self.migrated:
+            return Failure(call.method, chat_id, "migrate", 1, new_chat_id=self.migrated[chat_id])
+        for failure in self.failures:
+            if failure.times <= 0:
+                continue
+            if failure.method not in (None, call.method):
+                continue
+            if failure.chat_id not in (None, chat_id):
+                continue
+            failure.times -= 1
+            return failure
+        return None
+
+    @staticmethod
+    def _error(failure: Failure) -> tuple[int, bytes]:
+        if failure.kind == "timeout":
+            raise TimedOut("fake timeout")
+        body: dict[str, Any]
+        if failure.kind == "429":
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {failure.retry_after}",
+                "parameters": {"retry_after": failure.retry_after},
+            }
+            return 429, json.dumps(body).encode()
+        if failure.kind == "403":
+            body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was kicked from the group chat"}
+            return 403, json.dumps(body).encode()
+        if failure.kind == "migrate":
+            body = {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                "parameters": {"migrate_to_chat_id": failure.new_chat_id},
+            }
+            return 400, json.dumps(body).encode()
+        if failure.kind == "too_long":
+            body = {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+            return 400, json.dumps(body).encode()
+        body = {"ok": False, "error_code": 400, "description": failure.description or "Bad Request: fake"}
+        return 400, json.dumps(body).encode()
+
+    # -- results ------------------------------------------------------------------
+    def chat_json(self, chat_id: int) -> dict[str, Any]:
+        """A Chat object for an id; negative ids are groups, -100… supergroups."""
+        kind = self.chat_types.get(chat_id)
+        if kind is None:
+            kind = "private" if chat_id > 0 else ("supergroup" if chat_id < -1_000_000_000_000 else "group")
+        chat: dict[str, Any] = {"id": chat_id, "type": kind}
+        if kind == "private":
+            chat["first_name"] = f"User{chat_id}"
+        else:
+            chat["title"] = f"Group {chat_id}"
+        return chat
+
+    def _message(self, call: Call, chat_id: int) -> dict[str, Any]:
+        message_id = self._next_message_id.get(chat_id, 1000) + 1
+        self._next_message_id[chat_id] = message_id
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(datetime.now(UTC).timestamp()),
+            "chat": self.chat_json(chat_id),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Courtyard", "username": BOT_USERNAME},
+        }
+        if "text" in call.params:
+            message["text"] = call.params["text"]
+        if "caption" in call.params:
+            message["caption"] = call.params["caption"]
+        if call.method == "sendPhoto":
+            message["photo"] = [{"file_id": f"photo{message_id}", "file_unique_id": f"u{message_id}", "width": 800,
+                                 "height": 600}]
+        if call.method == "sendDocument":
+            message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"d{message_id}"}
+        if "reply_markup" in call.params:
+            markup = call.params["reply_markup"]
+            message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+        self.messages[(chat_id, message_id)] = message
+        return message
+
+    def _result(self, call: Call) -> Any:
+        method = call.method
+        chat_id = call.chat_id
+        if method == "getMe":
+            return {"id": BOT_ID, "is_bot": True, "first_name": "Courtyard", "username": BOT_USERNAME,
+                    "can_join_groups": True, "can_read_all_group_messages": False,
+                    "supports_inline_queries": False}
+        if method in ("sendMessage", "sendPhoto", "sendDocument") and chat_id is not None:
+            if method == "sendMessage" and len(call.params.get("text", "")) > 4096:
+                return self._error(Failure(method, chat_id, "too_long", 1))
+            return self._message(call, chat_id)
+        if method in ("editMessageText", "editMessageReplyMarkup", "editMessageCaption") and chat_id is not None:
+            key = (chat_id, int(call.params["message_id"]))
+            stored = self.messages.get(key)
+            if stored is None:
+                return 400, json.dumps({"ok": False, "error_code": 400,
+                                        "description": "Bad Request: message to edit not found"}).encode()
+            new_text = call.params.get("text", stored.get("text"))
+            new_markup = call.params.get("reply_markup")
+            if isinstance(new_markup, str):
+                new_markup = json.loads(new_markup)
+            if new_text == stored.get("text") and new_markup == stored.get("reply_markup"):
+                return 400, json.dumps({"ok": False, "error_code": 400,
+                                        "description": "Bad Request: message is not modified"}).encode()
+            stored["text"] = new_text
+            if new_markup is not None or method == "editMessageText":
+                stored["reply_markup"] = new_markup
+            return dict(stored)
+        if method == "getChatAdministrators" and chat_id is not None:
+            return [
+                {"status": "administrator", "user": {"id": uid, "is_bot": False, "first_name": f"Admin{uid}"},
+                 "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                 "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
+                 "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+                 "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False}
+                for uid in self.admins.get(chat_id, [])
+            ]
+        if method == "getChatMemberCount":
+            return 50
+        if method == "getChat" and chat_id is not None:
+            chat = self.chat_json(chat_id)
+            chat["accent_color_id"] = 0
+            chat["max_reaction_count"] = 11
+            chat["accepted_gift_types"] = {"unlimited_gifts": False, "limited_gifts": False,
+                                           "unique_gifts": False, "premium_subscription": False}
+            return chat
+        if method == "getUpdates":
+            batch, self.updates = self.updates, []
+            return batch
+        # answerCallbackQuery, setMyCommands, deleteMessage, pinChatMessage, deleteWebhook, …
+        return True
+
+    # -- queries for assertions ----------------------------------------------------
+    def of(self, method: str, chat_id: int | None = None) -> list[Call]:
+        """Calls of one method (optionally to one chat)."""
+        return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)]
+
+    def sent(self, chat_id: int | None = None) -> list[Call]:
+        """sendMessage calls."""
+        return self.of("sendMessage", chat_id)
+
+    def last_text(self, chat_id: int | None = None) -> str:
+        """The text of the last message sent (to a chat)."""
+        sent = self.sent(chat_id)
+        assert sent, "the bot sent no message"
+        return sent[-1].text
+
+    def answers(self) -> list[Call]:
+        """answerCallbackQuery calls."""
+        return self.of("answerCallbackQuery")
+
+    def clear(self) -> None:
+        """Forget recorded calls (not state)."""
+        self.calls.clear()
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        """Return the fake now."""
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time forward."""
+        self.current += delta
