@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import html
 import io
 import string
 from collections.abc import Iterable, Sequence
-import datetime as dt
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal

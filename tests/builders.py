@@ -90,8 +90,9 @@ def edited(user: TgUser, chat: TgChat, text: str) -> dict[str, Any]:
 
 def photo(user: TgUser, chat: TgChat, caption: str = "") -> dict[str, Any]:
     """An update with a photo."""
-    msg = _message(user, chat, None, photo=[{"file_id": "AgACphoto", "file_unique_id": "uphoto", "width": 640,
-                                              "height": 480}])
+    msg = _message(
+        user, chat, None, photo=[{"file_id": "AgACphoto", "file_unique_id": "uphoto", "width": 640, "height": 480}]
+    )
     if caption:
         msg["caption"] = caption
         if caption.startswith("/"):

@@ -197,8 +197,9 @@ class FakeBotAPI(BaseRequest):
         if "caption" in call.params:
             message["caption"] = call.params["caption"]
         if call.method == "sendPhoto":
-            message["photo"] = [{"file_id": f"photo{message_id}", "file_unique_id": f"u{message_id}", "width": 800,
-                                 "height": 600}]
+            message["photo"] = [
+                {"file_id": f"photo{message_id}", "file_unique_id": f"u{message_id}", "width": 800, "height": 600}
+            ]
         if call.method == "sendDocument":
             message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"d{message_id}"}
         if "reply_markup" in call.params:
@@ -211,9 +212,15 @@ class FakeBotAPI(BaseRequest):
         method = call.method
         chat_id = call.chat_id
         if method == "getMe":
-            return {"id": BOT_ID, "is_bot": True, "first_name": "Courtyard", "username": BOT_USERNAME,
-                    "can_join_groups": True, "can_read_all_group_messages": False,
-                    "supports_inline_queries": False}
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Courtyard",
+                "username": BOT_USERNAME,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
         if method in ("sendMessage", "sendPhoto", "sendDocument") and chat_id is not None:
             if method == "sendMessage" and len(call.params.get("text", "")) > 4096:
                 return self._error(Failure(method, chat_id, "too_long", 1))
@@ -222,26 +229,39 @@ class FakeBotAPI(BaseRequest):
             key = (chat_id, int(call.params["message_id"]))
             stored = self.messages.get(key)
             if stored is None:
-                return 400, json.dumps({"ok": False, "error_code": 400,
-                                        "description": "Bad Request: message to edit not found"}).encode()
+                return 400, json.dumps(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
+                ).encode()
             new_text = call.params.get("text", stored.get("text"))
             new_markup = call.params.get("reply_markup")
             if isinstance(new_markup, str):
                 new_markup = json.loads(new_markup)
             if new_text == stored.get("text") and new_markup == stored.get("reply_markup"):
-                return 400, json.dumps({"ok": False, "error_code": 400,
-                                        "description": "Bad Request: message is not modified"}).encode()
+                return 400, json.dumps(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: message is not modified"}
+                ).encode()
             stored["text"] = new_text
             if new_markup is not None or method == "editMessageText":
                 stored["reply_markup"] = new_markup
             return dict(stored)
         if method == "getChatAdministrators" and chat_id is not None:
             return [
-                {"status": "administrator", "user": {"id": uid, "is_bot": False, "first_name": f"Admin{uid}"},
-                 "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-                 "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
-                 "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
-                 "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False}
+                {
+                    "status": "administrator",
+                    "user": {"id": uid, "is_bot": False, "first_name": f"Admin{uid}"},
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": True,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": True,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                }
                 for uid in self.admins.get(chat_id, [])
             ]
         if method == "getChatMemberCount":
@@ -250,8 +270,12 @@ class FakeBotAPI(BaseRequest):
             chat = self.chat_json(chat_id)
             chat["accent_color_id"] = 0
             chat["max_reaction_count"] = 11
-            chat["accepted_gift_types"] = {"unlimited_gifts": False, "limited_gifts": False,
-                                           "unique_gifts": False, "premium_subscription": False}
+            chat["accepted_gift_types"] = {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+            }
             return chat
         if method == "getUpdates":
             batch, self.updates = self.updates, []

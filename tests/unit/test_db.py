@@ -1,0 +1,106 @@
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database, DatabaseTooNew, available_migrations
+from storage.lock import InstanceLock, LockHeld
+
+
+async def open_db(path: Path) -> Database:
+    db = Database(path)
+    await db.open()
+    await db.migrate()
+    return db
+
+
+async def test_pragmas_on_every_connection(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    try:
+        for conn in (db.writer, db.reader):
+            async with conn.execute("PRAGMA journal_mode") as cur:
+                assert (await cur.fetchone())[0] == "wal"
+            async with conn.execute("PRAGMA foreign_keys") as cur:
+                assert (await cur.fetchone())[0] == 1
+            async with conn.execute("PRAGMA synchronous") as cur:
+                assert (await cur.fetchone())[0] == 2  # FULL
+            async with conn.execute("PRAGMA busy_timeout") as cur:
+                assert (await cur.fetchone())[0] == 5000
+    finally:
+        await db.close()
+
+
+async def test_migrations_are_versioned_and_idempotent(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    try:
+        assert await db.user_version() == len(available_migrations())
+        assert await db.migrate() == []
+    finally:
+        await db.close()
+
+
+async def test_refuses_a_database_newer_than_the_code(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    await db.writer.execute("PRAGMA user_version = 999")
+    try:
+        with pytest.raises(DatabaseTooNew):
+            await db.migrate()
+    finally:
+        await db.close()
+
+
+async def test_concurrent_transactions_are_serialised(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+
+    async def add(i: int) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities(name, created_at) VALUES (?, 0)", (f"c{i}",))
+            await asyncio.sleep(0)  # let the others try to interleave
+            await conn.execute("UPDATE communities SET created_at = created_at + 1 WHERE name = ?", (f"c{i}",))
+
+    try:
+        await asyncio.gather(*(add(i) for i in range(20)))
+        assert await db.fetchone("SELECT COUNT(*), SUM(created_at) FROM communities") is not None
+        row = await db.fetchone("SELECT COUNT(*), SUM(created_at) FROM communities")
+        assert tuple(row) == (20, 20)
+    finally:
+        await db.close()
+
+
+async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO communities(name, created_at) VALUES ('x', 0)")
+                await conn.execute("INSERT INTO communities(name, created_at) VALUES ('x', 0)")
+        assert (await db.fetchone("SELECT COUNT(*) FROM communities"))[0] == 0
+    finally:
+        await db.close()
+
+
+async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities(name, created_at) VALUES ('铁门社区', 0)")
+        await db.backup(tmp_path / "copy.sqlite3")
+    finally:
+        await db.close()
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("SELECT name FROM communities").fetchall() == [("铁门社区",)]
+
+
+def test_instance_lock_is_exclusive(tmp_path: Path) -> None:
+    first = InstanceLock(tmp_path / "db.lock")
+    second = InstanceLock(tmp_path / "db.lock")
+    first.acquire()
+    try:
+        with pytest.raises(LockHeld):
+            second.acquire()
+    finally:
+        first.release()
+    second.acquire()
+    second.release()
