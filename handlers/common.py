@@ -90,6 +90,16 @@ async def chat_translator(context: BotContext, chat: Chat | None, user: User | N
     return await user_translator(context, user_id, user.language_code if user else None)
 
 
+async def chat_translator_for_id(context: BotContext, chat_id: int) -> Translator:
+    """Translator for a chat known only by id (scheduled and background messages)."""
+    deps = context.deps
+    if chat_id > 0:
+        return await user_translator(context, chat_id)
+    row = await deps.services.community.chat(chat_id)
+    locale = row.locale if row and row.locale else deps.config.community.default_locale
+    return deps.catalogs.translator(locale, deps.config.community.timezone)
+
+
 async def user_translator(context: BotContext, user_id: int | None, language_code: str | None = None) -> Translator:
     """Translator for a private message to one person."""
     deps = context.deps

@@ -1,0 +1,161 @@
+"""Debounced in-place edits of messages that show live state (rosters, tallies, RSVP counts).
+
+A group allows about 20 messages a minute, edits included, so a vote must not edit the tally
+each time. A change marks the entity's messages dirty; a message is edited at once if it was
+not edited in the last PER_MESSAGE_S seconds (and its chat not in the last PER_CHAT_S),
+otherwise on a later flush. The flush runs every second from the job queue; the last flush
+always draws the current state, so the final tally is exact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.clock import Clock, to_ts
+from bot.context import BotContext
+from storage.db import Database
+from storage.live import LiveMessagesRepository
+
+log = logging.getLogger(__name__)
+
+PER_MESSAGE_S = 5.0
+PER_CHAT_S = 3.0
+Rendered = tuple[str, InlineKeyboardMarkup | None]
+# (context, entity_id, chat_id) -> what the message should show now; None: stop updating it.
+Renderer = Callable[[BotContext, int, int], Awaitable[Rendered | None]]
+Key = tuple[int, int]
+
+
+class LiveMessages:
+    """Registry of renderers plus the debounce state for every live message."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._renderers: dict[str, Renderer] = {}
+        self._dirty: dict[Key, tuple[str, int]] = {}
+        self._last_edit: dict[Key, float] = {}
+        self._chat_next: dict[int, float] = {}
+        self.edits = 0
+
+    def register(self, kind: str, renderer: Renderer) -> None:
+        """Say how messages of a kind are drawn."""
+        self._renderers[kind] = renderer
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    async def post(
+        self,
+        context: BotContext,
+        chat_id: int,
+        kind: str,
+        entity_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        **kwargs: Any,
+    ) -> Message:
+        """Send a message that will be kept up to date, and remember it."""
+        message = await context.bot.send_message(chat_id, text, reply_markup=markup, **kwargs)
+        async with self.db.transaction() as conn:
+            await LiveMessagesRepository(conn).add(
+                chat_id, message.message_id, kind, entity_id, to_ts(self.clock.now())
+            )
+        now = self._now()
+        self._last_edit[(chat_id, message.message_id)] = now
+        return message
+
+    async def changed(self, context: BotContext, kind: str, entity_id: int) -> None:
+        """An entity changed: edit its messages now if allowed, else soon."""
+        for key in await LiveMessagesRepository(self.db.reader).for_entity(kind, entity_id):
+            self._dirty[key] = (kind, entity_id)
+        await self.flush(context)
+
+    def pending(self) -> int:
+        """How many messages wait for an edit."""
+        return len(self._dirty)
+
+    async def flush(self, context: BotContext, *, force: bool = False) -> None:
+        """Edit every dirty message whose debounce interval has passed (all of them with force)."""
+        now = self._now()
+        for key, (kind, entity_id) in list(self._dirty.items()):
+            chat_id, message_id = key
+            if not force and (
+                now - self._last_edit.get(key, -1e18) < PER_MESSAGE_S or now < self._chat_next.get(chat_id, 0.0)
+            ):
+                continue
+            self._dirty.pop(key, None)
+            renderer = self._renderers.get(kind)
+            if renderer is None:
+                continue
+            rendered = await renderer(context, entity_id, chat_id)
+            if rendered is None:
+                await self._forget(chat_id, message_id)
+                continue
+            self._last_edit[key] = now
+            self._chat_next[chat_id] = now + PER_CHAT_S
+            await self._edit(context, key, rendered, kind, entity_id)
+
+    async def _edit(self, context: BotContext, key: Key, rendered: Rendered, kind: str, entity_id: int) -> None:
+        chat_id, message_id = key
+        text, markup = rendered
+        try:
+            await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+            self.edits += 1
+        except RetryAfter as exc:
+            delay = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            self._chat_next[chat_id] = self._now() + float(delay)
+            self._dirty[key] = (kind, entity_id)
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+            if "not found" in exc.message.lower() or "can't be edited" in exc.message.lower():
+                await self._forget(chat_id, message_id)
+                return
+            log.warning("live edit failed: %s", type(exc).__name__)
+        except Forbidden:
+            await self._forget(chat_id, message_id)
+        except TelegramError as exc:
+            # Network trouble: try again on a later flush.
+            log.info("live edit postponed: %s", type(exc).__name__)
+            self._dirty[key] = (kind, entity_id)
+
+    async def _forget(self, chat_id: int, message_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await LiveMessagesRepository(conn).remove(chat_id, message_id)
+        self._last_edit.pop((chat_id, message_id), None)
+
+
+def live(context: BotContext) -> LiveMessages:
+    """The application's LiveMessages."""
+    return live_of(context.application)
+
+
+def live_of(app: Application) -> LiveMessages:  # type: ignore[type-arg]
+    """The LiveMessages of an application (for registering renderers)."""
+    found = app.bot_data.extra.get("live")
+    if not isinstance(found, LiveMessages):
+        raise RuntimeError("handlers.live must be registered before the features that use it")
+    return found
+
+
+async def _flush_job(context: BotContext) -> None:
+    await live(context).flush(context)
+
+
+async def _start(app: Application) -> None:  # type: ignore[type-arg]
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_flush_job, interval=1.0, first=1.0, name="live-messages-flush")  # type: ignore[arg-type]
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Create the LiveMessages (features then register renderers) and flush it every second."""
+    data = app.bot_data
+    data.extra["live"] = LiveMessages(data.db, data.clock)
+    data.ext.on_startup.append(_start)
