@@ -15,6 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotContext, BotData
 from bot.i18n import SUPPORTED_LOCALES, Catalogs, Translator
+from bot.ratelimit import Limits
 from bot.services import build_services
 from storage.db import Database
 
@@ -27,6 +28,7 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     catalogs: Catalogs | None = None,
+    limits: Limits | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Return a ready Application; pass a fake BaseRequest to keep Telegram out of tests."""
     from handlers import register_all  # handlers import bot.*, so import late to keep bot/ importable alone
@@ -55,6 +57,7 @@ def build_application(
     data.clock = clock or SystemClock()
     data.catalogs = catalogs or Catalogs()
     data.db = Database(":memory:" if str(config.database.path) == ":memory:" else config.database.path)
+    data.extra["limits"] = limits or Limits()
     register_all(app)
     return app
 
@@ -76,6 +79,8 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Close the database."""
     data: BotData = app.bot_data
+    for hook in data.ext.on_shutdown:
+        await hook(app)
     if data.db is not None:
         await data.db.close()
 

@@ -57,6 +57,7 @@ class Extensions:
     menu_actions: dict[str, Action] = field(default_factory=dict)  # menu button -> screen
     dialogs: dict[str, DialogHandler] = field(default_factory=dict)  # dialog kind -> next-message handler
     on_startup: list[Callable[[Any], Awaitable[None]]] = field(default_factory=list)  # after services exist
+    on_shutdown: list[Callable[[Any], Awaitable[None]]] = field(default_factory=list)  # before the db closes
 
 
 class BotData:

@@ -147,4 +147,6 @@ class ChatsRepository:
             "UPDATE chats SET chat_id = ?, type = 'supergroup', updated_at = ? WHERE chat_id = ?",
             (new_id, now, old_id),
         )
+        # The outbox has no foreign key (it also addresses people), so it moves explicitly.
+        await self.conn.execute("UPDATE outbox SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
         return True

@@ -12,6 +12,8 @@ from telegram import Update
 from bot.app import build_application
 from bot.config import Config, config_from_mapping
 from bot.context import BotContext, Deps
+from bot.ratelimit import Limits
+from handlers.dispatcher import dispatcher_of
 from storage.db import Database
 from tests.fakes import TEST_TOKEN, FakeBotAPI, FakeClock
 
@@ -34,11 +36,24 @@ def make_config(tmp_path: Path, **overrides: Any) -> Config:
 class Harness:
     """Owns an initialised Application, its fake Bot API and a controllable clock."""
 
-    def __init__(self, config: Config, fake: FakeBotAPI | None = None, clock: FakeClock | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        fake: FakeBotAPI | None = None,
+        clock: FakeClock | None = None,
+        *,
+        limits: Limits | None = None,
+        autostart_dispatcher: bool = False,
+    ) -> None:
         self.config = config
         self.fake = fake or FakeBotAPI()
         self.clock = clock or FakeClock()
-        self.app: Any = build_application(config, request=self.fake, clock=self.clock)
+        # Tests send at a hundred times Telegram's pace unless they test the limits themselves.
+        self.app: Any = build_application(
+            config, request=self.fake, clock=self.clock, limits=limits or Limits().scaled(100)
+        )
+        # Tests drive the outbox explicitly (h.drain()) unless they test the background loop.
+        self.app.bot_data.extra["dispatcher_autostart"] = autostart_dispatcher
         self.running = False
 
     async def __aenter__(self) -> Harness:
@@ -84,6 +99,15 @@ class Harness:
         for data in updates:
             await self.app.update_queue.put(self.update(data))
         await asyncio.wait_for(self.app.update_queue.join(), timeout=120)
+
+    @property
+    def context(self) -> BotContext:
+        """A context for calling feature code directly."""
+        return BotContext(self.app)
+
+    async def drain(self, max_wait: float = 60.0) -> None:
+        """Send every outbox item due now, and wait for the sends."""
+        await dispatcher_of(self.app).drain(self.context, max_wait=max_wait)
 
     async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Query the database (reader connection)."""

@@ -1,0 +1,304 @@
+"""The one sender that drains the durable outbox within Telegram's limits.
+
+Scheduled and bulk messages are rows in `outbox` first (committed with the change that caused
+them), so a restart loses none. This loop sends what is due: at most one message a second per
+chat, twenty a minute per group, twenty-five a second overall; it honours 429 retry_after,
+marks chats that answer 403 unreachable (never retried), follows group→supergroup
+migrations, and lets each kind decide what an interrupted send means (see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from telegram import InlineKeyboardMarkup, InputFile, Message
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.clock import Clock, to_ts
+from bot.context import BotContext
+from bot.ratelimit import Limits, SendLimiter
+from storage.db import Database
+from storage.outbox import OutboxItem, OutboxRepository
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 16
+BATCH = 400
+MAX_ATTEMPTS = 5
+IDLE_POLL_S = 5.0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What to send for one outbox item."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    photo: bytes | None = None  # sent as a photo with text as caption
+    document: tuple[str, bytes] | None = None  # (filename, content), text as caption
+
+
+Render = Callable[[BotContext, OutboxItem], Awaitable[Outgoing | None]]
+AfterSend = Callable[[BotContext, OutboxItem, Message], Awaitable[None]]
+AfterDone = Callable[[BotContext, OutboxItem], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of outbox item is drawn and what follows a send."""
+
+    render: Render  # None result: skip the item (e.g. the meeting was cancelled)
+    # A crash or timeout mid-send leaves it unknown whether Telegram delivered: True sends
+    # again (a rare duplicate beats a lost reminder), False records "unknown" (a duplicate
+    # notice in a hundred groups is worse than one group missing it; the report names it).
+    resend_ambiguous: bool
+    on_sent: AfterSend | None = None
+    on_done: AfterDone | None = None  # after any final outcome (sent, failed, skipped, unknown)
+
+
+@dataclass
+class Dispatcher:
+    """Registry of kinds plus the sending loop."""
+
+    db: Database
+    clock: Clock
+    limits: Limits = field(default_factory=Limits)
+    kinds: dict[str, Kind] = field(default_factory=dict)
+    sent: int = 0
+    retries_429: int = 0
+
+    def __post_init__(self) -> None:
+        self.limiter = SendLimiter(self.limits)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._blocked_until: dict[int, float] = {}
+
+    def register(self, kind: str, spec: Kind) -> None:
+        """Declare an outbox kind."""
+        self.kinds[kind] = spec
+
+    def wake(self) -> None:
+        """New items were queued: look at the outbox now instead of at the next poll."""
+        self._wake.set()
+
+    async def recover(self, context: BotContext) -> None:
+        """Decide about items a crash left mid-send, by their kind's policy."""
+        now = to_ts(self.clock.now())
+        unknown: list[OutboxItem] = []
+        async with self.db.transaction() as conn:
+            repo = OutboxRepository(conn)
+            for item in await repo.interrupted():
+                spec = self.kinds.get(item.kind)
+                if spec is not None and spec.resend_ambiguous:
+                    await repo.retry(item.id)
+                else:
+                    await repo.finish(item.id, "unknown", now, error="interrupted")
+                    unknown.append(item)
+        for item in unknown:
+            await self._done(context, item)
+
+    async def run_once(self, context: BotContext) -> int:
+        """Start sends for every due item the limits allow now; return how many started."""
+        items = await OutboxRepository(self.db.reader).due(to_ts(self.clock.now()), BATCH)
+        started = 0
+        for item in items:
+            mono = time.monotonic()
+            if self.limiter.chat_delay(item.chat_id, mono) > 0:
+                continue
+            wait = self.limiter.global_delay(mono)
+            if wait > 0:
+                await asyncio.sleep(wait)
+                mono = time.monotonic()
+                if self.limiter.chat_delay(item.chat_id, mono) > 0:
+                    continue
+            while len(self._in_flight) >= MAX_IN_FLIGHT:
+                await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            async with self.db.transaction() as conn:
+                await OutboxRepository(conn).mark_sending([item.id])
+            self.limiter.record(item.chat_id, time.monotonic())
+            task = asyncio.create_task(self._send(context, item))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+            started += 1
+        return started
+
+    async def drain(self, context: BotContext, *, max_wait: float = 60.0) -> None:
+        """Send everything due now and wait until it is done (tests, benchmarks, shutdown)."""
+        deadline = time.monotonic() + max_wait
+        while time.monotonic() < deadline:
+            await self.run_once(context)
+            if self._in_flight:
+                await asyncio.wait(self._in_flight, timeout=0.05)
+                continue
+            pending = await self.db.fetchone(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?",
+                (to_ts(self.clock.now()),),
+            )
+            if not pending or int(pending[0]) == 0:
+                return
+            await asyncio.sleep(0.01)
+        raise TimeoutError("outbox not drained")
+
+    async def loop(self, context: BotContext) -> None:
+        """Run forever: send what is due, then sleep until woken or the next item falls due."""
+        while True:
+            try:
+                started = await self.run_once(context)
+            except Exception:
+                log.exception("outbox dispatcher round failed")
+                started = 0
+            if started:
+                continue
+            next_due = await OutboxRepository(self.db.reader).next_due_at()
+            sleep = IDLE_POLL_S
+            if next_due is not None:
+                sleep = min(sleep, max(0.05, next_due - self.clock.now().timestamp()))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=sleep)
+
+    def start(self, context: BotContext) -> None:
+        """Start the loop as a background task."""
+        if self._task is None:
+            self._task = asyncio.create_task(self.loop(context), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        """Stop the loop and let in-flight sends finish."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=10)
+
+    async def _send(self, context: BotContext, item: OutboxItem) -> None:
+        spec = self.kinds.get(item.kind)
+        if spec is None:
+            await self._finish(context, item, "failed", error="unknown kind")
+            return
+        try:
+            outgoing = await spec.render(context, item)
+        except Exception:
+            log.exception("outbox render failed for kind %s", item.kind)
+            await self._finish(context, item, "failed", error="render")
+            return
+        if outgoing is None:
+            await self._finish(context, item, "skipped")
+            return
+        try:
+            message = await _deliver(context, item.chat_id, outgoing)
+        except RetryAfter as exc:
+            self.retries_429 += 1
+            delay = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            self.limiter.block(item.chat_id, time.monotonic() + float(delay))
+            await self._retry(item)
+        except ChatMigrated as exc:
+            await context.deps.services.community.migrate_chat(item.chat_id, exc.new_chat_id)
+            await self._retry(item, chat_id=exc.new_chat_id)
+        except Forbidden:
+            await self._unreachable(context, item.chat_id)
+            await self._finish(context, item, "failed", error="forbidden")
+        except BadRequest as exc:
+            await self._finish(context, item, "failed", error=exc.message[:200])
+        except (NetworkError, TelegramError) as exc:
+            # TimedOut is a NetworkError: Telegram may or may not have delivered it.
+            if spec.resend_ambiguous and item.attempts + 1 < MAX_ATTEMPTS:
+                await self._retry(item, backoff=2 ** (item.attempts + 1))
+            else:
+                await self._finish(context, item, "unknown", error=type(exc).__name__)
+        else:
+            self.sent += 1
+            await self._finish(context, item, "sent", message_id=message.message_id)
+            if spec.on_sent is not None:
+                await spec.on_sent(context, item, message)
+
+    async def _retry(self, item: OutboxItem, *, chat_id: int | None = None, backoff: int = 0) -> None:
+        due = to_ts(self.clock.now()) + backoff if backoff else None
+        async with self.db.transaction() as conn:
+            await OutboxRepository(conn).retry(item.id, chat_id=chat_id, due_at=due)
+        self.wake()
+
+    async def _finish(
+        self,
+        context: BotContext,
+        item: OutboxItem,
+        status: str,
+        *,
+        message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await OutboxRepository(conn).finish(
+                item.id, status, to_ts(self.clock.now()), message_id=message_id, error=error
+            )
+        await self._done(context, item)
+
+    async def _done(self, context: BotContext, item: OutboxItem) -> None:
+        spec = self.kinds.get(item.kind)
+        if spec is not None and spec.on_done is not None:
+            try:
+                await spec.on_done(context, item)
+            except Exception:
+                log.exception("outbox on_done failed for kind %s", item.kind)
+
+    @staticmethod
+    async def _unreachable(context: BotContext, chat_id: int) -> None:
+        services = context.deps.services
+        if chat_id > 0:
+            await services.people.set_private_reachable(chat_id, False)
+        else:
+            await services.community.mark_unreachable(chat_id)
+
+
+async def _deliver(context: BotContext, chat_id: int, outgoing: Outgoing) -> Message:
+    if outgoing.photo is not None:
+        return await context.bot.send_photo(
+            chat_id, outgoing.photo, caption=outgoing.text[:1024], reply_markup=outgoing.markup
+        )
+    if outgoing.document is not None:
+        name, content = outgoing.document
+        return await context.bot.send_document(
+            chat_id, InputFile(content, filename=name), caption=outgoing.text[:1024], reply_markup=outgoing.markup
+        )
+    return await context.bot.send_message(chat_id, outgoing.text, reply_markup=outgoing.markup)
+
+
+def dispatcher(context: BotContext) -> Dispatcher:
+    """The application's dispatcher."""
+    return dispatcher_of(context.application)
+
+
+def dispatcher_of(app: Application) -> Dispatcher:  # type: ignore[type-arg]
+    """The dispatcher of an application (for registering kinds)."""
+    found = app.bot_data.extra.get("dispatcher")
+    if not isinstance(found, Dispatcher):
+        raise RuntimeError("handlers.dispatcher must be registered before the features that use it")
+    return found
+
+
+async def _start(app: Application) -> None:  # type: ignore[type-arg]
+    found = dispatcher_of(app)
+    context = BotContext(app)
+    await found.recover(context)
+    if app.bot_data.extra.get("dispatcher_autostart", True):
+        found.start(context)
+
+
+async def _stop(app: Application) -> None:  # type: ignore[type-arg]
+    await dispatcher_of(app).stop()
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Create the dispatcher (features then register kinds); start it with the application."""
+    data = app.bot_data
+    data.extra["dispatcher"] = Dispatcher(data.db, data.clock, data.extra.get("limits", Limits()))
+    data.ext.on_startup.append(_start)
+    data.ext.on_shutdown.append(_stop)

@@ -1,0 +1,137 @@
+"""The durable outbox of scheduled and bulk messages."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+_COLS = "id, kind, ref_id, chat_id, due_at, status, attempts, payload"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    kind: str
+    ref_id: int | None
+    chat_id: int
+    due_at: int
+    status: str
+    attempts: int
+    payload: dict[str, Any]
+
+
+def _item(row: sqlite3.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        kind=row["kind"],
+        ref_id=row["ref_id"],
+        chat_id=row["chat_id"],
+        due_at=row["due_at"],
+        status=row["status"],
+        attempts=row["attempts"],
+        payload=json.loads(row["payload"]),
+    )
+
+
+class OutboxRepository:
+    """Rows of outbox; never commits."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def add(
+        self,
+        *,
+        kind: str,
+        chat_id: int,
+        due_at: int,
+        now: int,
+        ref_id: int | None = None,
+        payload: Mapping[str, Any] | None = None,
+        dedupe_key: str | None = None,
+    ) -> int | None:
+        """Queue a message; None when an item with the same dedupe_key exists."""
+        cur = await self.conn.execute(
+            "INSERT INTO outbox(kind, ref_id, chat_id, due_at, payload, dedupe_key, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING",
+            (kind, ref_id, chat_id, due_at, json.dumps(dict(payload or {}), ensure_ascii=False), dedupe_key, now),
+        )
+        return cur.lastrowid if cur.rowcount > 0 else None
+
+    async def due(self, now: int, limit: int) -> list[OutboxItem]:
+        """Pending items due by now, oldest first."""
+        async with self.conn.execute(
+            f"SELECT {_COLS} FROM outbox WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+            (now, limit),
+        ) as cur:
+            return [_item(r) for r in await cur.fetchall()]
+
+    async def next_due_at(self) -> int | None:
+        """When the next pending item falls due."""
+        async with self.conn.execute("SELECT MIN(due_at) FROM outbox WHERE status = 'pending'") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def get(self, item_id: int) -> OutboxItem | None:
+        """One item."""
+        async with self.conn.execute(f"SELECT {_COLS} FROM outbox WHERE id = ?", (item_id,)) as cur:
+            row = await cur.fetchone()
+        return _item(row) if row else None
+
+    async def mark_sending(self, item_ids: Iterable[int]) -> None:
+        """Claim items just before sending them."""
+        await self.conn.executemany(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
+            [(i,) for i in item_ids],
+        )
+
+    async def finish(
+        self, item_id: int, status: str, now: int, *, message_id: int | None = None, error: str | None = None
+    ) -> None:
+        """Record the outcome of a send."""
+        await self.conn.execute(
+            "UPDATE outbox SET status = ?, message_id = ?, error = ?, sent_at = ? WHERE id = ?",
+            (status, message_id, error, now, item_id),
+        )
+
+    async def retry(self, item_id: int, *, chat_id: int | None = None, due_at: int | None = None) -> None:
+        """Put an item back in the queue (after 429, a migration or a timeout)."""
+        await self.conn.execute(
+            "UPDATE outbox SET status = 'pending', chat_id = COALESCE(?, chat_id), due_at = COALESCE(?, due_at) "
+            "WHERE id = ?",
+            (chat_id, due_at, item_id),
+        )
+
+    async def interrupted(self) -> list[OutboxItem]:
+        """Items left in 'sending' by a crash."""
+        async with self.conn.execute(f"SELECT {_COLS} FROM outbox WHERE status = 'sending'") as cur:
+            return [_item(r) for r in await cur.fetchall()]
+
+    async def cancel(self, kind: str, ref_id: int) -> int:
+        """Cancel every pending item of an entity."""
+        cur = await self.conn.execute(
+            "UPDATE outbox SET status = 'cancelled' WHERE kind = ? AND ref_id = ? AND status = 'pending'",
+            (kind, ref_id),
+        )
+        return cur.rowcount
+
+    async def counts(self, kind: str, ref_id: int) -> dict[str, int]:
+        """How many items of an entity are in each status."""
+        async with self.conn.execute(
+            "SELECT status, COUNT(*) FROM outbox WHERE kind = ? AND ref_id = ? GROUP BY status", (kind, ref_id)
+        ) as cur:
+            return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+
+    async def failures(self, kind: str, ref_id: int) -> list[tuple[int, str]]:
+        """(chat_id, error) of every failed item of an entity."""
+        async with self.conn.execute(
+            "SELECT chat_id, COALESCE(error, status) FROM outbox WHERE kind = ? AND ref_id = ? "
+            "AND status IN ('failed', 'unknown') ORDER BY chat_id",
+            (kind, ref_id),
+        ) as cur:
+            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
