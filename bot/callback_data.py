@@ -89,3 +89,7 @@ MENU = family("mn", {"teams", "themes", "polls", "meetings", "feedback", "me", "
 LANG = family("lg", {"zh", "en"}, nargs=0)
 BIND = family("bd", {"yard", "whole", "cancel"}, nargs=1)
 FORGET = family("fg", {"yes", "no"}, nargs=0)
+
+# Broadcasts and reminders (handlers/broadcast.py, handlers/remind.py).
+BROADCAST = family("bc", {"all", "yard", "send", "cancel"}, nargs=1)
+REMINDER = family("rm", {"cancel"}, nargs=1)

@@ -73,3 +73,7 @@ class SendLimiter:
     def block(self, chat_id: int, until: float) -> None:
         """Telegram said 429 for this chat: wait until then."""
         self._blocked[chat_id] = max(self._blocked.get(chat_id, 0.0), until)
+
+
+# What Telegram itself enforces (the fake Bot API in tests answers 429 beyond these).
+TELEGRAM_LIMITS = Limits(global_per_window=30)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.callback_data import Family, ForgedData
 from bot.context import BotContext
@@ -181,6 +184,14 @@ async def parse_or_refuse(update: Update, context: BotContext, fam: Family) -> t
         t = await tr(update, context)
         await answer(query, t._("This button is no longer valid."), alert=False)
         return None
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait, without PTB's int/timedelta deprecation warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def command_args(update: Update) -> str:

@@ -23,6 +23,7 @@ from telegram.ext import Application
 from bot.clock import Clock, to_ts
 from bot.context import BotContext
 from bot.ratelimit import Limits, SendLimiter
+from handlers.common import retry_seconds
 from storage.db import Database
 from storage.outbox import OutboxItem, OutboxRepository
 
@@ -78,7 +79,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._blocked_until: dict[int, float] = {}
+        self._claimed: set[int] = set()  # item ids with a send task
+        self._busy_chats: set[int] = set()  # one task per chat keeps a chat's messages in order
 
     def register(self, kind: str, spec: Kind) -> None:
         """Declare an outbox kind."""
@@ -105,29 +107,33 @@ class Dispatcher:
             await self._done(context, item)
 
     async def run_once(self, context: BotContext) -> int:
-        """Start sends for every due item the limits allow now; return how many started."""
+        """Start a send task for every due item whose chat may receive now; return how many started."""
         items = await OutboxRepository(self.db.reader).due(to_ts(self.clock.now()), BATCH)
         started = 0
         for item in items:
-            mono = time.monotonic()
-            if self.limiter.chat_delay(item.chat_id, mono) > 0:
+            if item.id in self._claimed or item.chat_id in self._busy_chats:
                 continue
-            wait = self.limiter.global_delay(mono)
-            if wait > 0:
-                await asyncio.sleep(wait)
-                mono = time.monotonic()
-                if self.limiter.chat_delay(item.chat_id, mono) > 0:
-                    continue
+            if self.limiter.chat_delay(item.chat_id, time.monotonic()) > 0:
+                continue
             while len(self._in_flight) >= MAX_IN_FLIGHT:
                 await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
-            async with self.db.transaction() as conn:
-                await OutboxRepository(conn).mark_sending([item.id])
-            self.limiter.record(item.chat_id, time.monotonic())
+            self._claimed.add(item.id)
+            self._busy_chats.add(item.chat_id)
             task = asyncio.create_task(self._send(context, item))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
             started += 1
         return started
+
+    async def _acquire(self, chat_id: int) -> None:
+        """Wait until the limits allow a message to this chat, then count it (atomically)."""
+        while True:
+            now = time.monotonic()
+            wait = max(self.limiter.global_delay(now), self.limiter.chat_delay(chat_id, now))
+            if wait <= 0:
+                self.limiter.record(chat_id, now)
+                return
+            await asyncio.sleep(wait)
 
     async def drain(self, context: BotContext, *, max_wait: float = 60.0) -> None:
         """Send everything due now and wait until it is done (tests, benchmarks, shutdown)."""
@@ -180,6 +186,13 @@ class Dispatcher:
             await asyncio.wait(self._in_flight, timeout=10)
 
     async def _send(self, context: BotContext, item: OutboxItem) -> None:
+        try:
+            await self._send_claimed(context, item)
+        finally:
+            self._claimed.discard(item.id)
+            self._busy_chats.discard(item.chat_id)
+
+    async def _send_claimed(self, context: BotContext, item: OutboxItem) -> None:
         spec = self.kinds.get(item.kind)
         if spec is None:
             await self._finish(context, item, "failed", error="unknown kind")
@@ -193,11 +206,17 @@ class Dispatcher:
         if outgoing is None:
             await self._finish(context, item, "skipped")
             return
+        # Claimed in the database before pacing, so nothing (no lock wait, no fsync) sits between
+        # counting a message against the limits and sending it. A crash from here on is the
+        # ambiguous case; at most MAX_IN_FLIGHT items are in it.
+        async with self.db.transaction() as conn:
+            await OutboxRepository(conn).mark_sending([item.id])
+        await self._acquire(item.chat_id)
         try:
             message = await _deliver(context, item.chat_id, outgoing)
         except RetryAfter as exc:
             self.retries_429 += 1
-            delay = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            delay = retry_seconds(exc)
             self.limiter.block(item.chat_id, time.monotonic() + float(delay))
             await self._retry(item)
         except ChatMigrated as exc:

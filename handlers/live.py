@@ -19,6 +19,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock, to_ts
 from bot.context import BotContext
+from handlers.common import retry_seconds
 from storage.db import Database
 from storage.live import LiveMessagesRepository
 
@@ -109,7 +110,7 @@ class LiveMessages:
             await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
             self.edits += 1
         except RetryAfter as exc:
-            delay = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            delay = retry_seconds(exc)
             self._chat_next[chat_id] = self._now() + float(delay)
             self._dirty[key] = (kind, entity_id)
         except BadRequest as exc:

@@ -127,11 +127,11 @@ class OutboxRepository:
         ) as cur:
             return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
 
-    async def failures(self, kind: str, ref_id: int) -> list[tuple[int, str]]:
-        """(chat_id, error) of every failed item of an entity."""
+    async def failures(self, kind: str, ref_id: int) -> list[tuple[int, str, str]]:
+        """(chat_id, status, error) of every failed or unknown item of an entity."""
         async with self.conn.execute(
-            "SELECT chat_id, COALESCE(error, status) FROM outbox WHERE kind = ? AND ref_id = ? "
+            "SELECT chat_id, status, COALESCE(error, '') FROM outbox WHERE kind = ? AND ref_id = ? "
             "AND status IN ('failed', 'unknown') ORDER BY chat_id",
             (kind, ref_id),
         ) as cur:
-            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+            return [(int(r[0]), str(r[1]), str(r[2])) for r in await cur.fetchall()]

@@ -12,6 +12,7 @@ from typing import Any
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
+_SENDS = {"sendMessage", "sendPhoto", "sendDocument"}
 BOT_ID = 7000000001
 BOT_USERNAME = "CourtyardTestBot"
 TEST_TOKEN = f"{BOT_ID}:AAHfakeTokenForTests_abcdefghijklmnopq"
@@ -25,6 +26,21 @@ class Call:
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     at: float = 0.0
+    result: Any = None
+
+    @property
+    def message_id(self) -> int:
+        """The id of the message this call created (send*) or edited."""
+        assert isinstance(self.result, dict), "the call did not return a message"
+        return int(self.result["message_id"])
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of every inline button sent with the call."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
 
     @property
     def chat_id(self) -> int | None:
@@ -65,6 +81,11 @@ class FakeBotAPI(BaseRequest):
         self._next_message_id: dict[int, int] = {}
         self.delay = 0.0
         self.updates: list[dict[str, Any]] = []
+        # Telegram's flood limits, enforced like Telegram does (429) when set.
+        self.enforce: Any = None
+        self.violations = 0
+        self.violation_log: list[tuple[str, int, float]] = []
+        self._sent_at: list[tuple[float, int]] = []
 
     # -- BaseRequest --------------------------------------------------------------
     @property
@@ -99,6 +120,12 @@ class FakeBotAPI(BaseRequest):
         if self.delay:
             await asyncio.sleep(self.delay)
         call = Call(api_method, params, files, time.monotonic())
+        if self.enforce is not None and api_method in _SENDS and call.chat_id is not None:
+            if self._over_limit(call.chat_id, call.at):
+                self.violations += 1
+                self.calls.append(call)
+                return self._error(Failure(api_method, call.chat_id, "429", 1, retry_after=1))
+            self._sent_at.append((call.at, call.chat_id))
         failure = self._failure_for(call)
         if failure is not None:
             self.calls.append(call)
@@ -107,7 +134,26 @@ class FakeBotAPI(BaseRequest):
         result = self._result(call)
         if isinstance(result, tuple):
             return result
+        call.result = result
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _over_limit(self, chat_id: int, now: float) -> bool:
+        limits = self.enforce
+        slack = 0.9  # requests arrive with a little jitter; Telegram is not exact either
+        recent_global = [t for t, _ in self._sent_at if now - t < limits.global_window * slack]
+        if len(recent_global) >= limits.global_per_window:
+            self.violation_log.append(("global", chat_id, len(recent_global)))
+            return True
+        mine = [t for t, c in self._sent_at if c == chat_id]
+        if mine and now - mine[-1] < limits.per_chat_interval * slack:
+            self.violation_log.append(("chat", chat_id, now - mine[-1]))
+            return True
+        if chat_id < 0:
+            window = [t for t in mine if now - t < limits.group_window * slack]
+            if len(window) >= limits.group_per_window:
+                self.violation_log.append(("group", chat_id, len(window)))
+                return True
+        return False
 
     # -- error injection ----------------------------------------------------------
     def fail(

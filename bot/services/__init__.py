@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, to_ts
 from bot.config import Config
+from bot.services.broadcasts import BroadcastService
 from bot.services.community import CommunityService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
@@ -21,6 +22,7 @@ class Services:
     community: CommunityService
     people: PeopleService
     privacy: PrivacyService
+    broadcasts: BroadcastService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -32,4 +34,5 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         community=CommunityService(db, clock, community_id),
         people=PeopleService(db, clock, config.roles.social_workers),
         privacy=PrivacyService(db),
+        broadcasts=BroadcastService(db, clock, community_id),
     )

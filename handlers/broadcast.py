@@ -1,0 +1,235 @@
+"""/broadcast: a social worker's notice to all or chosen courtyard chats, with a delivery report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application
+
+from bot import callback_data as cb
+from bot.context import BotContext
+from bot.i18n import Translator, esc
+from bot.services.broadcasts import BROADCAST, BROADCAST_REPORT, BroadcastReport, Notice, clean_notice
+from bot.services.errors import DomainError, InvalidInput
+from handlers.common import (
+    actor_for,
+    answer,
+    buttons,
+    chat_translator_for_id,
+    command,
+    command_args,
+    error_text,
+    parse_or_refuse,
+    reply,
+    tr,
+)
+from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
+from storage.outbox import OutboxItem
+
+DRAFT = "broadcast_draft"
+MAX_FAILED_LISTED = 30
+
+
+def render_notice(t: Translator, notice: Notice) -> str:
+    """The notice as courtyard chats receive it."""
+    lines = [t._("📢 <b>Community notice</b>"), "", esc(notice.text)]
+    if notice.sender_name:
+        lines += ["", t._("— {name}, social worker", name=notice.sender_name)]
+    return "\n".join(lines)
+
+
+def render_report(t: Translator, report: BroadcastReport) -> str:
+    """The delivery report for the sender."""
+    lines = [
+        t._("📬 <b>Broadcast #{n} finished</b>", n=report.broadcast_id),
+        t._("Delivered to {ok} of {total} chats.", ok=report.delivered, total=report.target_count),
+    ]
+    if report.failed:
+        lines.append(t._("Not delivered ({n}):", n=len(report.failed)))
+        for title, reason in report.failed[:MAX_FAILED_LISTED]:
+            why = t._("the bot was removed or blocked") if reason == "forbidden" else reason
+            lines.append(t._("• {chat}: {why}", chat=title, why=why))
+        if len(report.failed) > MAX_FAILED_LISTED:
+            lines.append(t._("… and {n} more", n=len(report.failed) - MAX_FAILED_LISTED))
+    if report.unknown:
+        lines.append(
+            t._(
+                "Connection trouble while sending to: {chats}. It may or may not have arrived there.",
+                chats=t.join(report.unknown),
+            )
+        )
+    return "\n".join(lines)
+
+
+def picker(t: Translator, text: str, yards: list[tuple[int, str]], chosen: set[int], total: int) -> tuple[str, Any]:
+    """The preview with target buttons."""
+    rows = [
+        [InlineKeyboardButton(t._("📢 Send to all {n} chats", n=total), callback_data=cb.BROADCAST.build("all", 0))]
+    ]
+    for yard_id, name in yards[:40]:
+        mark = "✅" if yard_id in chosen else "☐"
+        rows.append([InlineKeyboardButton(f"{mark} {name}", callback_data=cb.BROADCAST.build("yard", yard_id))])
+    if chosen:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t._("Send to the {n} chosen courtyards", n=len(chosen)), callback_data=cb.BROADCAST.build("send", 0)
+                )
+            ]
+        )
+    rows.append([InlineKeyboardButton(t._("Cancel"), callback_data=cb.BROADCAST.build("cancel", 0))])
+    body = "\n".join(
+        [
+            t._("This notice will be sent:"),
+            "",
+            esc(text),
+            "",
+            t._("Choose where it goes. Send a new message to replace the text."),
+        ]
+    )
+    return body, InlineKeyboardMarkup(rows)
+
+
+async def _show_picker(update: Update, context: BotContext, text: str, chosen: set[int], *, edit: bool) -> None:
+    t = await tr(update, context)
+    services = context.deps.services
+    listing, _ = await services.community.listing()
+    yards = [(item.courtyard.id, item.courtyard.name) for item in listing if item.chats]
+    total = await services.broadcasts.target_count(None)
+    body, markup = picker(t, text, yards, chosen, total)
+    query = update.callback_query
+    if edit and query is not None:
+        await query.edit_message_text(body, reply_markup=markup)
+    else:
+        await reply(update, body, reply_markup=markup)
+
+
+async def start_broadcast(update: Update, context: BotContext) -> None:
+    """Take the notice text and offer the targets."""
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        actor.require_social_worker()
+        text = clean_notice(command_args(update))
+    except InvalidInput as exc:
+        if exc.reason == "empty_notice":
+            await reply(update, t._("Please write the notice after the command, e.g. /broadcast 本周六上午9点大扫除。"))
+        else:
+            await reply(update, broadcast_error(t, exc))
+        return
+    except DomainError as exc:
+        await reply(update, error_text(t, exc))
+        return
+    await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, DRAFT, {"text": text, "yards": []})
+    await _show_picker(update, context, text, set(), edit=False)
+
+
+async def replace_draft_text(update: Update, context: BotContext, state: dict[str, Any]) -> None:
+    """A new message while drafting replaces the notice text."""
+    t = await tr(update, context)
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    if user is None or chat is None or message is None:
+        return
+    try:
+        text = clean_notice(message.text or message.caption or "")
+    except InvalidInput as exc:
+        await reply(update, broadcast_error(t, exc))
+        return
+    await context.deps.services.people.start_dialog(user.id, chat.id, DRAFT, {**state, "text": text})
+    await _show_picker(update, context, text, set(state.get("yards", [])), edit=False)
+
+
+async def press_broadcast(update: Update, context: BotContext) -> None:
+    """Toggle targets, send, or cancel; the role is checked again on every press."""
+    parsed = await parse_or_refuse(update, context, cb.BROADCAST)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    action, (yard_id,) = parsed
+    t = await tr(update, context)
+    services = context.deps.services
+    try:
+        actor = await actor_for(update, context)
+        actor.require_social_worker()
+    except DomainError as exc:
+        await answer(query, error_text(t, exc), alert=True)
+        return
+    pending = await services.people.dialog(actor.user_id, actor.chat_id)
+    if pending is None or pending[0] != DRAFT:
+        await answer(query, t._("This button is no longer valid."))
+        return
+    state = pending[1]
+    if action == "cancel":
+        await services.people.end_dialog(actor.user_id, actor.chat_id)
+        await answer(query)
+        await query.edit_message_text(t._("Broadcast cancelled. Nothing was sent."))
+        return
+    chosen = set(state.get("yards", []))
+    if action == "yard":
+        chosen ^= {yard_id}
+        await services.people.start_dialog(actor.user_id, actor.chat_id, DRAFT, {**state, "yards": sorted(chosen)})
+        await answer(query)
+        await _show_picker(update, context, state["text"], chosen, edit=True)
+        return
+    try:
+        created = await services.broadcasts.create(actor, state["text"], None if action == "all" else sorted(chosen))
+    except DomainError as exc:
+        await answer(
+            query, broadcast_error(t, exc) if isinstance(exc, InvalidInput) else error_text(t, exc), alert=True
+        )
+        return
+    await services.people.end_dialog(actor.user_id, actor.chat_id)
+    dispatcher(context).wake()
+    await answer(query)
+    await query.edit_message_text(
+        t._(
+            "Sending broadcast #{id} to {n} chats. I will report here when it is done.",
+            id=created.id,
+            n=created.target_count,
+        )
+    )
+
+
+def broadcast_error(t: Translator, exc: DomainError) -> str:
+    """Broadcast-specific refusals."""
+    if isinstance(exc, InvalidInput):
+        if exc.reason == "notice_too_long":
+            return t._("The notice is too long: at most {limit} characters, please.", limit=exc.details["limit"])
+        if exc.reason == "no_targets":
+            return t._("There is no active courtyard chat to send to. Bind groups with /bind first.")
+        if exc.reason == "empty_notice":
+            return t._("The notice is empty. Please write some text.")
+    return error_text(t, exc)
+
+
+async def draw_notice(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """Render one courtyard chat's copy of a broadcast."""
+    assert item.ref_id is not None
+    t = await chat_translator_for_id(context, item.chat_id)
+    return Outgoing(render_notice(t, await context.deps.services.broadcasts.notice(item.ref_id)))
+
+
+async def after_notice(context: BotContext, item: OutboxItem) -> None:
+    """When the last copy is final, queue the report for the sender."""
+    assert item.ref_id is not None
+    if await context.deps.services.broadcasts.finish_if_complete(item.ref_id) is not None:
+        dispatcher(context).wake()
+
+
+async def draw_report(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """Render the delivery report."""
+    assert item.ref_id is not None
+    t = await chat_translator_for_id(context, item.chat_id)
+    return Outgoing(render_report(t, await context.deps.services.broadcasts.report(item.ref_id)))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add /broadcast and its outbox kinds."""
+    app.add_handler(command("broadcast", start_broadcast))
+    app.add_handler(buttons(cb.BROADCAST, press_broadcast))
+    app.bot_data.ext.dialogs[DRAFT] = replace_draft_text
+    outbox = dispatcher_of(app)
+    # A duplicate notice in many groups is worse than one uncertain copy, which the report names.
+    outbox.register(BROADCAST, Kind(render=draw_notice, resend_ambiguous=False, on_done=after_notice))
+    outbox.register(BROADCAST_REPORT, Kind(render=draw_report, resend_ambiguous=True))
