@@ -11,7 +11,7 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Translator, esc
 from bot.services.broadcasts import BROADCAST, BROADCAST_REPORT, BroadcastReport, Notice, clean_notice
-from bot.services.errors import DomainError, InvalidInput
+from bot.services.errors import DomainError, InvalidInput, NotFound
 from handlers.common import (
     actor_for,
     answer,
@@ -173,13 +173,17 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
         await _show_picker(update, context, state["text"], chosen, edit=True)
         return
     try:
-        created = await services.broadcasts.create(actor, state["text"], None if action == "all" else sorted(chosen))
+        created = await services.broadcasts.create(
+            actor, state["text"], None if action == "all" else sorted(chosen), draft_kind=DRAFT
+        )
+    except NotFound:
+        await answer(query, t._("This button is no longer valid."))
+        return
     except DomainError as exc:
         await answer(
             query, broadcast_error(t, exc) if isinstance(exc, InvalidInput) else error_text(t, exc), alert=True
         )
         return
-    await services.people.end_dialog(actor.user_id, actor.chat_id)
     dispatcher(context).wake()
     await answer(query)
     await query.edit_message_text(
@@ -224,11 +228,18 @@ async def draw_report(context: BotContext, item: OutboxItem) -> Outgoing | None:
     return Outgoing(render_report(t, await context.deps.services.broadcasts.report(item.ref_id)))
 
 
+async def report_after_restart(app: Application) -> None:  # type: ignore[type-arg]
+    """A crash between a broadcast's last send and its report must not lose the report."""
+    if await BotContext(app).deps.services.broadcasts.report_finished():
+        dispatcher_of(app).wake()
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /broadcast and its outbox kinds."""
     app.add_handler(command("broadcast", start_broadcast))
     app.add_handler(buttons(cb.BROADCAST, press_broadcast))
     app.bot_data.ext.dialogs[DRAFT] = replace_draft_text
+    app.bot_data.ext.on_startup.append(report_after_restart)  # after the dispatcher's recovery
     outbox = dispatcher_of(app)
     # A duplicate notice in many groups is worse than one uncertain copy, which the report names.
     outbox.register(BROADCAST, Kind(render=draw_notice, resend_ambiguous=False, on_done=after_notice))
