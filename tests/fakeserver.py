@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from telegram.error import TimedOut
 
@@ -161,7 +161,9 @@ class FakeTelegramServer:
         self.files: dict[str, bytes] = {}  # file_path -> content, for getFile and /file/bot<token>/<path>
         self.delivered: Counter[int] = Counter()  # update_id -> how often getUpdates returned it
         self.webhook: dict[str, Any] = {}
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering (slow Telegram)
         self._pending: list[dict[str, Any]] = []  # unconfirmed updates, by update_id
+        self._last_id = 0
         self._cond = threading.Condition()
         self._lock = threading.Lock()  # FakeBotAPI is not thread-safe: one call at a time
         self._status: dict[int, int] = {}  # id(call) -> HTTP status, once answered
@@ -207,10 +209,17 @@ class FakeTelegramServer:
 
     # -- what tests do ------------------------------------------------------------
     def enqueue(self, *updates: dict[str, Any]) -> None:
-        """Queue updates for getUpdates (kept in update_id order, like Telegram)."""
+        """Queue updates for getUpdates.
+
+        Telegram numbers updates in the order they happen, so each gets the next update_id here
+        (written into the dict, so the test can look it up afterwards): an update built early but
+        sent late must not fall below an offset the bot already confirmed.
+        """
         with self._cond:
-            self._pending.extend(updates)
-            self._pending.sort(key=lambda u: int(u["update_id"]))
+            for update in updates:
+                self._last_id = max(self._last_id + 1, int(update.get("update_id", 0)))
+                update["update_id"] = self._last_id
+                self._pending.append(update)
             self._cond.notify_all()
 
     def pending(self) -> list[dict[str, Any]]:
@@ -236,12 +245,20 @@ class FakeTelegramServer:
                 raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
             time.sleep(0.02)
 
+    def seed_message(self, chat_id: int, text: str = "…") -> int:
+        """A message the bot sent earlier (so a button press on it can be edited); returns its id."""
+        with self._lock:
+            message = self.api._message(Call("sendMessage", {"chat_id": chat_id, "text": text}), chat_id)
+        return int(message["message_id"])
+
     # -- Bot API --------------------------------------------------------------------
     def call(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> tuple[int, bytes]:
         """Answer one Bot API method."""
         call = Call(method, params, files, time.monotonic())
         if method == "getUpdates":
             return self._get_updates(call)
+        if method in self.delays:
+            time.sleep(self.delays[method])
         special = self._special(call)
         with self._lock:
             if special is not None:
@@ -346,6 +363,13 @@ def _handler_for(server: FakeTelegramServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: tests read the recorded calls instead."""
 
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except (BrokenPipeError, ConnectionResetError):
+                # The bot was killed mid-request: exactly what Telegram would see; nothing to report.
+                self.close_connection = True
+
         def do_GET(self) -> None:
             self._dispatch()
 
@@ -357,20 +381,16 @@ def _handler_for(server: FakeTelegramServer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             parts = urlsplit(self.path)
             try:
-                status, payload, kind = self._route(parts.path, parts.query, body)
+                status, payload, kind = self._route(unquote(parts.path), parts.query, body)
             except TimedOut:
                 # An injected timeout: hang up without answering, as a lost connection would.
                 self.close_connection = True
                 return
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                # The bot was killed while we held its long poll: exactly what Telegram would see.
-                self.close_connection = True
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
 
         def _route(self, path: str, query: str, body: bytes) -> tuple[int, bytes, str]:
             json_type = "application/json"
