@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.callback_data import FAMILIES
 from bot.context import BotContext
 from handlers.common import answer, reply, tr
 
@@ -60,11 +60,31 @@ async def on_error(update: object, context: BotContext) -> None:
         log.warning("could not tell the user about an error: %s", type(inner).__name__)
 
 
-def _unclaimed(data: object) -> bool:
-    """True for button data that no declared family would route."""
+def _unclaimed(app: Application, data: object) -> bool:  # type: ignore[type-arg]
+    """True for button data that no feature's CallbackQueryHandler routes.
+
+    Asks the registered handlers rather than the declared families: a family declared before its
+    handler exists (or after it was removed) must still get an answer, or the client spins forever.
+    """
     if not isinstance(data, str):
         return True
-    return not any(data.startswith(fam.head) for fam in FAMILIES.values())
+    for group, handlers in app.handlers.items():
+        if group == FALLBACK_GROUP:
+            continue
+        for handler in handlers:
+            if isinstance(handler, CallbackQueryHandler) and _routes(handler.pattern, data):
+                return False
+    return True
+
+
+def _routes(pattern: object, data: str) -> bool:
+    if isinstance(pattern, re.Pattern):
+        return pattern.match(data) is not None
+    if isinstance(pattern, type):
+        return False  # arbitrary callback data objects: not used by this bot
+    if callable(pattern):
+        return bool(pattern(data))
+    return pattern is None
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -73,5 +93,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, continue_dialog),
         group=FALLBACK_GROUP,
     )
-    app.add_handler(CallbackQueryHandler(stale_button, pattern=_unclaimed), group=FALLBACK_GROUP)
+    app.add_handler(
+        CallbackQueryHandler(stale_button, pattern=lambda data: _unclaimed(app, data)), group=FALLBACK_GROUP
+    )
     app.add_error_handler(on_error)  # type: ignore[arg-type]
