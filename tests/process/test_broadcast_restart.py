@@ -20,6 +20,7 @@ from tests import builders as b
 from tests.fakeserver import FakeTelegramServer
 from tests.process.actions import World, bind_actions, notice_marker, run_to_ack
 from tests.process.botproc import SOCIAL_WORKERS, BotProcess, database, integrity, wait_until
+from tests.telegram_html import check_calls
 
 pytestmark = pytest.mark.process
 
@@ -76,5 +77,6 @@ def test_broadcast_killed_half_way_completes_after_restart_without_duplicates(
     report = next(c.text for c in server.calls_since(0, "sendMessage") if "📬" in c.text)
     counts = {int(n) for n in re.findall(r"\d+", report.split("\n")[1])}
     assert counts == {len(world.groups), final["sent"]}, report  # "Delivered to {ok} of {total} chats."
+    check_calls(server.calls)
     if final["unknown"]:
         assert "可能" in report, report  # the report names the chats where it may not have arrived
