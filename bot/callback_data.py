@@ -93,3 +93,11 @@ FORGET = family("fg", {"yes", "no"}, nargs=0)
 # Broadcasts and reminders (handlers/broadcast.py, handlers/remind.py).
 BROADCAST = family("bc", {"all", "yard", "send", "cancel"}, nargs=1)
 REMINDER = family("rm", {"cancel"}, nargs=1)
+
+# Theme proposals and polls (handlers/proposals.py, handlers/polls.py).
+PROPOSAL = family("pp", {"sup", "photo", "yes", "no", "acc", "rej", "stu"}, nargs=1)
+VOTE = family("pv", {"v"}, nargs=2)
+POLL_DRAFT = family(
+    "pc", {"pick", "next", "kind", "more", "less", "anon", "dl", "rem", "quo", "elec", "go", "cancel"}, nargs=1
+)
+POLL_ADMIN = family("po", {"close", "remind", "outcome", "show"}, nargs=1)
