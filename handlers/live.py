@@ -95,12 +95,13 @@ class LiveMessages:
             renderer = self._renderers.get(kind)
             if renderer is None:
                 continue
+            # Claimed before the first await: concurrent flushes (one per vote) must not both edit.
+            self._last_edit[key] = now
+            self._chat_next[chat_id] = now + PER_CHAT_S
             rendered = await renderer(context, entity_id, chat_id)
             if rendered is None:
                 await self._forget(chat_id, message_id)
                 continue
-            self._last_edit[key] = now
-            self._chat_next[chat_id] = now + PER_CHAT_S
             await self._edit(context, key, rendered, kind, entity_id)
 
     async def _edit(self, context: BotContext, key: Key, rendered: Rendered, kind: str, entity_id: int) -> None:

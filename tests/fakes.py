@@ -250,7 +250,10 @@ class FakeBotAPI(BaseRequest):
             message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"d{message_id}"}
         if "reply_markup" in call.params:
             markup = call.params["reply_markup"]
-            message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            markup = json.loads(markup) if isinstance(markup, str) else markup
+            # Telegram returns only inline keyboards with a message (not ForceReply or reply keyboards).
+            if "inline_keyboard" in markup:
+                message["reply_markup"] = markup
         self.messages[(chat_id, message_id)] = message
         return message
 
