@@ -13,6 +13,8 @@ from typing import Any
 
 import aiosqlite
 
+MAX_GROUP_COMMIT = 256
+GROUP_COMMIT_WAIT_S = 0.25
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -31,6 +33,8 @@ class Database:
         # aiosqlite serialises statements, not transactions: without this lock two
         # coroutines would interleave their statements inside one BEGIN ... COMMIT.
         self._lock = asyncio.Lock()
+        self._waiting = 0  # coroutines queued for the lock
+        self._batch: list[asyncio.Future[None]] = []  # blocks done but not yet committed
 
     async def open(self) -> None:
         """Open both connections and apply the per-connection pragmas."""
@@ -75,17 +79,88 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one BEGIN IMMEDIATE transaction; commit on success."""
+        """Run the block atomically and return only after it is durably committed.
+
+        Group commit: blocks run one at a time, each inside a SAVEPOINT of a shared
+        BEGIN IMMEDIATE transaction. When other blocks are already waiting, a finished block
+        leaves the COMMIT (one fsync) to the last of them and waits for it, so a burst of
+        concurrent votes costs one commit instead of one each. A failing block rolls back
+        only its own savepoint.
+        """
         conn = self.writer
-        async with self._lock:
-            await conn.execute("BEGIN IMMEDIATE")
+        self._waiting += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._waiting -= 1
+        commit_waiter: asyncio.Future[None] | None = None
+        failure: BaseException | None = None
+        try:
+            if not conn.in_transaction:
+                await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("SAVEPOINT unit")
             try:
                 yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
+            except BaseException as exc:
+                failure = exc
+                await self._undo_unit(conn)
             else:
-                await conn.execute("COMMIT")
+                await conn.execute("RELEASE unit")
+            if self._waiting > 0 and len(self._batch) < MAX_GROUP_COMMIT and conn.in_transaction:
+                commit_waiter = asyncio.get_running_loop().create_future()
+                self._batch.append(commit_waiter)
+            else:
+                await self._commit_batch(conn)
+        finally:
+            self._lock.release()
+        if commit_waiter is not None:
+            await self._await_commit(commit_waiter)
+        if failure is not None:
+            raise failure
+
+    async def _undo_unit(self, conn: aiosqlite.Connection) -> None:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK TO unit")
+            await conn.execute("RELEASE unit")
+        else:
+            # SQLite rolled the whole transaction back (e.g. disk full): the batch is lost.
+            self._fail_batch(sqlite3.OperationalError("transaction rolled back"))
+
+    async def _commit_batch(self, conn: aiosqlite.Connection) -> None:
+        waiters, self._batch = self._batch, []
+        if not conn.in_transaction:
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            return
+        try:
+            await conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            raise
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _fail_batch(self, exc: BaseException) -> None:
+        waiters, self._batch = self._batch, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(exc)
+
+    async def _await_commit(self, waiter: asyncio.Future[None]) -> None:
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), GROUP_COMMIT_WAIT_S)
+        except TimeoutError:
+            # The block expected to commit was cancelled before it ran: commit ourselves.
+            async with self._lock:
+                if not waiter.done():
+                    await self._commit_batch(self.writer)
+            await waiter
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read-only query on the reader connection."""
@@ -136,7 +211,8 @@ class Database:
     async def backup(self, target: Path) -> None:
         """Copy the live database to target with SQLite's online backup API."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(str(target)) as dest:
+        async with self._lock, aiosqlite.connect(str(target)) as dest:
+            await self._commit_batch(self.writer)
             await self.writer.backup(dest)
 
 
