@@ -10,6 +10,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.community import CommunityService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
+from bot.services.reminders import ReminderService
 from storage.chats import ChatsRepository
 from storage.db import Database
 
@@ -23,6 +24,7 @@ class Services:
     people: PeopleService
     privacy: PrivacyService
     broadcasts: BroadcastService
+    reminders: ReminderService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -35,4 +37,5 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         people=PeopleService(db, clock, config.roles.social_workers),
         privacy=PrivacyService(db),
         broadcasts=BroadcastService(db, clock, community_id),
+        reminders=ReminderService(db, clock, config.community.timezone),
     )
