@@ -89,3 +89,8 @@ MENU = family("mn", {"teams", "themes", "polls", "meetings", "feedback", "me", "
 LANG = family("lg", {"zh", "en"}, nargs=0)
 BIND = family("bd", {"yard", "whole", "cancel"}, nargs=1)
 FORGET = family("fg", {"yes", "no"}, nargs=0)
+
+# Teams (handlers/teams.py): actions on a team, its settings (team id, value), captain decisions (request number).
+TEAM = family("tm", {"join", "leave", "roster", "set", "call"}, nargs=1)
+TEAM_SET = family("tj", {"cap", "ask", "appr", "open", "nodl", "kick", "back"}, nargs=2)
+TEAM_DECIDE = family("ta", {"ok", "no", "rm"}, nargs=1)

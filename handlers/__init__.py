@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, chats, fallback, live, middleware, start
+from handlers import admin, chats, fallback, live, middleware, start, teams
 
 # Order matters only within a handler group; each module registers in group 0 unless it says.
-FEATURES = (middleware, live, start, admin, chats, fallback)
+FEATURES = (middleware, live, start, admin, chats, teams, fallback)
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]

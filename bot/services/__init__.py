@@ -9,6 +9,7 @@ from bot.config import Config
 from bot.services.community import CommunityService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
+from bot.services.teams import TeamsService
 from storage.chats import ChatsRepository
 from storage.db import Database
 
@@ -21,15 +22,19 @@ class Services:
     community: CommunityService
     people: PeopleService
     privacy: PrivacyService
+    teams: TeamsService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
     """Create the services over an open, migrated database."""
     async with db.transaction() as conn:
         community_id = await ChatsRepository(conn).ensure_community(config.community.name, to_ts(clock.now()))
-    return Services(
+    services = Services(
         community_id=community_id,
         community=CommunityService(db, clock, community_id),
         people=PeopleService(db, clock, config.roles.social_workers),
         privacy=PrivacyService(db),
+        teams=TeamsService(db, clock, community_id, config.community.timezone),
     )
+    services.privacy.add_hook(services.teams.forget_hook)
+    return services
