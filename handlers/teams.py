@@ -150,7 +150,9 @@ async def ask_captain(context: BotContext, notice: Notice) -> None:
             t = await user_translator(context, captain_id)
             try:
                 await context.bot.send_message(
-                    captain_id, r.render_request(t, notice, None), reply_markup=r.approval_keyboard(t, notice.seq)
+                    captain_id,
+                    r.render_request(t, notice, None, private=True),
+                    reply_markup=r.approval_keyboard(t, notice.seq),
                 )
                 return
             except Forbidden:

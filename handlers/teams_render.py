@@ -235,8 +235,10 @@ def render_notice(t: Translator, notice: Notice, who: Html) -> str:
     return t._("{who}, the captain has taken you off {team}. Questions? Please ask the captain.", who=who, team=team)
 
 
-def render_request(t: Translator, notice: Notice, captain: Html | None) -> str:
-    """The approval request shown to the captain (or to the group when there is none)."""
+def render_request(t: Translator, notice: Notice, captain: Html | None, *, private: bool = False) -> str:
+    """The approval request: to the captain privately, else in the group (mentioning the captain)."""
+    if private:
+        return t._("{person} would like to join {team}. Do you accept?", person=notice.name, team=notice.team.name)
     if captain is None:
         return t._(
             "{person} would like to join {team}. Captain or backbone, do you accept?",

@@ -359,3 +359,38 @@ async def test_export_is_sent_privately_as_csv_and_xlsx(h: Harness) -> None:
     assert "王社工" in sent.text and sent.params["reply_markup"]["inline_keyboard"][0][0]["url"].startswith(
         "https://t.me/"
     )
+
+
+async def test_export_in_private_covers_every_courtyard(h: Harness) -> None:
+    first = await make_team(h, "碧水苑墙绘队")
+    second = await make_team(h, "启明花园护卫队", chat=OTHER, yard="启明花园")
+    await h.send(press(AUNT, "join", first))
+    await h.send(press(UNCLE, "join", second, OTHER))
+    await h.send(press(UNCLE, "leave", second, OTHER))
+    await h.send(b.message(SW, b.private(SW), "/exportroster"))
+    xlsx = next(d for d in h.fake.of("sendDocument", SW.id) if next(iter(d.files.values()))[:2] == b"PK")
+    rows = list(openpyxl.load_workbook(io.BytesIO(next(iter(xlsx.files.values())))).active.iter_rows(values_only=True))
+    assert {(r[0], r[1], r[2], r[3]) for r in rows[1:]} == {
+        ("碧水苑", "碧水苑墙绘队", "李阿姨", "队员"),
+        ("启明花园", "启明花园护卫队", "张大爷", "已退出"),  # history is kept
+    }
+
+
+async def test_a_new_roster_message_replaces_the_old_one_and_settings_need_a_manager(h: Harness) -> None:
+    team_id = await make_team(h)
+    await h.send(b.message(AUNT, GROUP, "/roster"))
+    await h.send(b.message(AUNT, GROUP, "/roster 墙绘"))
+    assert await h.scalar("SELECT COUNT(*) FROM live_messages WHERE entity_id = ?", team_id) == 1
+    await h.send(b.message(AUNT, GROUP, "/teamsettings"))
+    assert "只有队长" in h.fake.last_text(GROUP.id)
+    await h.send(b.message(SW, GROUP, "/teamsettings"))
+    assert "碧水苑墙绘队的设置" in h.fake.last_text(GROUP.id)
+    await h.send(b.message(SW, GROUP, "/newteam 碧水苑墙绘队"))
+    assert h.fake.last_text(GROUP.id) == "本院落已经有同名的队伍了。"
+    await h.send(b.message(SW, GROUP, "/newteam 护卫队"))
+    await h.send(b.message(SW, GROUP, "/captain", reply_to=b.user_message(AUNT, GROUP)))
+    assert "/captain 队名" in h.fake.last_text(GROUP.id)
+    await h.send(b.message(SW, GROUP, "/captain 护卫队", reply_to=b.user_message(AUNT, GROUP)))
+    assert h.fake.last_text(GROUP.id) == "李阿姨现在是护卫队的队长了。"
+    await h.send(b.message(AUNT, GROUP, "/callteam"))  # the captain of one team calls it without a name
+    assert "护卫队还没有队员" in h.fake.last_text(GROUP.id)
