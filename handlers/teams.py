@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 # After the group-0 handlers: redraw rosters and send the notices their commits owe.
 AFTER_GROUP = 40
+MAX_NOTE = 500  # a captain's words under /callteam; the mentions need the room
 DIALOG_KINDS = {1: "team_capacity", 2: "team_deadline", 3: "team_purpose"}
 
 
@@ -344,7 +345,7 @@ async def call_team(update: Update, context: BotContext) -> None:
         if team is None and len(teams) > 1:
             await reply(update, r.choose_prompt(t, "call"), reply_markup=r.choose_keyboard(teams, "call"))
             return
-        await send_call(context, actor, (team or teams[0]).id, note)
+        await send_call(context, actor, (team or teams[0]).id, note[:MAX_NOTE])
     except DomainError as exc:
         await reply(update, team_error(t, exc))
 

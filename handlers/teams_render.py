@@ -93,9 +93,8 @@ def roster_lines(t: Translator, roster: Roster) -> list[str]:
         lines.extend(["", t._("<b>Waitlist</b> (moves up when someone leaves)")])
         lines.extend(_person(n, p, None) for n, p in enumerate(roster.waitlist, start=1))
     if roster.pending:
-        lines.extend(
-            ["", t._("Waiting for the captain: {names}", names=t.join([p.display_name for p in roster.pending]))]
-        )
+        lines.extend(["", t._("<b>Waiting for the captain</b>")])
+        lines.extend(_person(n, p, None) for n, p in enumerate(roster.pending, start=1))
     return lines
 
 
