@@ -6,6 +6,7 @@ import io
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -14,7 +15,7 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from handlers.live import live_of
 from tests import builders as b
-from tests.harness import SOCIAL_WORKER_ID, Harness
+from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
 
 SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
 AUNT = b.TgUser(100001, "李阿姨")
@@ -399,3 +400,33 @@ async def test_a_new_roster_message_replaces_the_old_one_and_settings_need_a_man
     assert h.fake.last_text(GROUP.id) == "李阿姨现在是护卫队的队长了。"
     await h.send(b.message(AUNT, GROUP, "/callteam"))  # the captain of one team calls it without a name
     assert "护卫队还没有队员" in h.fake.last_text(GROUP.id)
+
+
+async def test_join_requests_go_to_the_group_when_the_captain_has_no_private_chat(h: Harness) -> None:
+    team_id = await make_team(h, "碧水苑墙绘队 5")
+    await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("appr", team_id, 1)))
+    h.fake.clear()
+    await h.send(press(AUNT, "join", team_id))
+    request = h.fake.sent(GROUP.id)[-1]
+    assert f"tg://user?id={SW.id}" in request.text and "李阿姨申请加入碧水苑墙绘队" in request.text
+    await h.send(b.callback(UNCLE, GROUP, request.params["reply_markup"]["inline_keyboard"][0][1]["callback_data"]))
+    assert "只有队长" in last_answer(h)
+    await h.send(b.callback(SW, GROUP, request.params["reply_markup"]["inline_keyboard"][0][1]["callback_data"]))
+    assert dict(await statuses(h, team_id))[AUNT.id] == "declined"
+    assert h.fake.of("editMessageText", GROUP.id)[-1].text == "王社工没有通过李阿姨加入碧水苑墙绘队的申请。"
+
+
+async def test_a_notice_owed_when_the_bot_stopped_is_sent_after_the_restart(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    async with Harness(config) as first:
+        team_id = await make_team(first, "碧水苑墙绘队 1")
+        await first.send(press(AUNT, "join", team_id))
+        await first.send(press(UNCLE, "join", team_id))
+        actor = await first.deps.services.people.actor(AUNT.id, "李阿姨", None, AUNT.id, "private", False)
+        await first.deps.services.teams.leave(actor, team_id)  # committed; the process "dies" before telling
+    async with Harness(config) as second:
+        await second.send(b.message(GRANNY, GROUP, "/help"))
+        told = [c.text for c in second.fake.sent(GROUP.id) if f"tg://user?id={UNCLE.id}" in c.text]
+        assert len(told) == 1 and "正式队员" in told[0]
+        await second.send(b.message(GRANNY, GROUP, "/help"))
+        assert len([c for c in second.fake.sent(GROUP.id) if f"tg://user?id={UNCLE.id}" in c.text]) == 1
