@@ -216,14 +216,6 @@ class TeamsService:
         teams = await TeamsRepository(self.db.reader).in_courtyard(courtyard_id)
         return match_teams(teams, text)
 
-    async def summary(self, team_id: int) -> TeamSummary | None:
-        """One team with its counts (for drawing a message already shown)."""
-        repo = TeamsRepository(self.db.reader)
-        team = await repo.get(team_id)
-        if team is None:
-            return None
-        return TeamSummary(team, (await repo.counts([team_id]))[team_id])
-
     async def roster(self, team_id: int) -> Roster | None:
         """Members, waitlist and pending requests, in queue order (for messages already shown)."""
         repo = TeamsRepository(self.db.reader)
