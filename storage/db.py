@@ -35,6 +35,7 @@ class Database:
         self._lock = asyncio.Lock()
         self._waiting = 0  # coroutines queued for the lock
         self._batch: list[asyncio.Future[None]] = []  # blocks done but not yet committed
+        self._rescues: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
         """Open both connections and apply the per-connection pragmas."""
@@ -106,14 +107,15 @@ class Database:
                 await self._undo_unit(conn)
             else:
                 await conn.execute("RELEASE unit")
-            if self._waiting > 0 and len(self._batch) < MAX_GROUP_COMMIT and conn.in_transaction:
-                commit_waiter = asyncio.get_running_loop().create_future()
-                self._batch.append(commit_waiter)
-            else:
+            commit_waiter = asyncio.get_running_loop().create_future()
+            self._batch.append(commit_waiter)
+            if not (self._waiting > 0 and len(self._batch) < MAX_GROUP_COMMIT and conn.in_transaction):
                 await self._commit_batch(conn)
         finally:
             self._lock.release()
         if commit_waiter is not None:
+            # The committer waits the same way as the blocks it committed for, so they all
+            # resume in the order they ran: the first to press is the first to be answered.
             await self._await_commit(commit_waiter)
         if failure is not None:
             raise failure
@@ -153,14 +155,29 @@ class Database:
                 waiter.set_exception(exc)
 
     async def _await_commit(self, waiter: asyncio.Future[None]) -> None:
+        if waiter.done():
+            # We committed: yield once so the blocks committed with us, already woken in the
+            # order they ran, resume first. Awaiting a done future would not yield at all.
+            await asyncio.sleep(0)
+            waiter.result()
+            return
+        # The block expected to commit may be cancelled before it runs; commit ourselves then.
+        rescue = asyncio.get_running_loop().call_later(GROUP_COMMIT_WAIT_S, self._schedule_rescue, waiter)
         try:
-            await asyncio.wait_for(asyncio.shield(waiter), GROUP_COMMIT_WAIT_S)
-        except TimeoutError:
-            # The block expected to commit was cancelled before it ran: commit ourselves.
-            async with self._lock:
-                if not waiter.done():
-                    await self._commit_batch(self.writer)
             await waiter
+        finally:
+            rescue.cancel()
+
+    def _schedule_rescue(self, waiter: asyncio.Future[None]) -> None:
+        if not waiter.done():
+            task = asyncio.ensure_future(self._rescue(waiter))
+            self._rescues.add(task)
+            task.add_done_callback(self._rescues.discard)
+
+    async def _rescue(self, waiter: asyncio.Future[None]) -> None:
+        async with self._lock:
+            if not waiter.done():
+                await self._commit_batch(self.writer)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read-only query on the reader connection."""

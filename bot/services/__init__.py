@@ -11,6 +11,7 @@ from bot.services.community import CommunityService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
+from bot.services.teams import TeamsService
 from storage.chats import ChatsRepository
 from storage.db import Database
 
@@ -25,17 +26,21 @@ class Services:
     privacy: PrivacyService
     broadcasts: BroadcastService
     reminders: ReminderService
+    teams: TeamsService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
     """Create the services over an open, migrated database."""
     async with db.transaction() as conn:
         community_id = await ChatsRepository(conn).ensure_community(config.community.name, to_ts(clock.now()))
-    return Services(
+    services = Services(
         community_id=community_id,
         community=CommunityService(db, clock, community_id),
         people=PeopleService(db, clock, config.roles.social_workers),
         privacy=PrivacyService(db),
         broadcasts=BroadcastService(db, clock, community_id),
         reminders=ReminderService(db, clock, config.community.timezone),
+        teams=TeamsService(db, clock, community_id, config.community.timezone),
     )
+    services.privacy.add_hook(services.teams.forget_hook)
+    return services
