@@ -13,6 +13,8 @@ from bot.services.people import PeopleService
 from bot.services.polls import PollService
 from bot.services.privacy import PrivacyService
 from bot.services.proposals import ProposalService
+from bot.services.reminders import ReminderService
+from bot.services.teams import TeamsService
 from storage.chats import ChatsRepository
 from storage.db import Database
 
@@ -26,6 +28,8 @@ class Services:
     people: PeopleService
     privacy: PrivacyService
     broadcasts: BroadcastService
+    reminders: ReminderService
+    teams: TeamsService
     proposals: ProposalService
     polls: PollService
 
@@ -40,9 +44,12 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         people=PeopleService(db, clock, config.roles.social_workers),
         privacy=PrivacyService(db),
         broadcasts=BroadcastService(db, clock, community_id),
+        reminders=ReminderService(db, clock, config.community.timezone),
+        teams=TeamsService(db, clock, community_id, config.community.timezone),
         proposals=ProposalService(db, clock, community_id),
         polls=PollService(db, clock, community_id, ballot_secret(config)),
     )
+    services.privacy.add_hook(services.teams.forget_hook)
     services.privacy.add_hook(services.polls.forget)
     return services
 
