@@ -141,7 +141,8 @@ async def press_draft(update: Update, context: BotContext) -> None:
         actor = await actor_for(update, context)
         await context.deps.services.polls.require_launcher(actor)
         draft = await _draft_of(context, actor, query)
-        if draft is None:
+        # Picking buttons belong to the proposal list, settings buttons to the settings card.
+        if draft is None or (action != "cancel" and (action in ("pick", "next")) != (draft.picking is not None)):
             await answer(query, t._("This button is no longer valid."))
         elif action == "cancel":
             await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)

@@ -302,10 +302,10 @@ def render_polls_list(t: Translator, views: list[PollView]) -> tuple[str, Inline
 
 
 def vote_answer(t: Translator, chosen: list[str]) -> str:
-    """The short answer to a vote press."""
+    """The short answer to a vote press (plain text: callback answers are not HTML)."""
     if not chosen:
         return t._("Your vote was withdrawn.")
-    return t._("Your vote: {choices}", choices=t.join(chosen))
+    return _plain(t._("Your vote: {choices}", choices=t.join(chosen)))
 
 
 def polls_error(t: Translator, exc: DomainError) -> str:

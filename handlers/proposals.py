@@ -167,14 +167,15 @@ async def _confirm(update: Update, context: BotContext, save: bool) -> None:
     if pending is None or pending[0] != CONFIRM:
         await answer(query, t._("This button is no longer valid."))
         return
-    await answer(query)
     if not save:
         await services.people.end_dialog(actor.user_id, actor.chat_id)
+        await answer(query)
         await query.edit_message_text(t._("OK, the proposal was not saved."))
         return
     state = pending[1]
     result = await services.proposals.propose(actor, state["title"], state.get("photo"), confirmed=True)
     assert result.proposal is not None
+    await answer(query)
     await _saved(update, context, result.proposal, edit=True)
 
 

@@ -140,14 +140,14 @@ async def test_public_poll_vote_change_and_live_tally(h: Harness) -> None:
 
 async def test_multiple_choice_with_a_maximum(h: Harness) -> None:
     await bind(h)
-    poll_id = await start_poll(h, "周末活动 | 大扫除 | 种花 | 墙绘 | 茶话会", settings=("kind",))
+    poll_id = await start_poll(h, "周末活动 | 大扫除 | 种花 | 墙绘<彩> | 茶话会", settings=("kind",))
     assert await h.scalar("SELECT max_choices FROM polls") == 2
-    assert "多选（最多2项）" in last(h, GROUP).text
+    assert "多选（最多2项）" in last(h, GROUP).text and "墙绘&lt;彩&gt;" in last(h, GROUP).text
     assert await vote(h, AUNT, poll_id, 1) == "你投给了：大扫除"
-    assert await vote(h, AUNT, poll_id, 3) == "你投给了：大扫除和墙绘"
+    assert await vote(h, AUNT, poll_id, 3) == "你投给了：大扫除和墙绘<彩>"  # answers are plain text
     refused = await vote(h, AUNT, poll_id, 4)
     assert refused == "最多只能选2项。再点一次已选的选项可以取消。"
-    assert await vote(h, AUNT, poll_id, 1) == "你投给了：墙绘"  # unchosen
+    assert await vote(h, AUNT, poll_id, 1) == "你投给了：墙绘<彩>"  # unchosen
     assert await vote(h, AUNT, poll_id, 3) == "你的选择已全部取消。"
     assert await h.scalar("SELECT COUNT(*) FROM poll_ballots") == 0
     await vote(h, AUNT, poll_id, 2)
@@ -197,6 +197,8 @@ async def test_poll_from_open_proposals(h: Harness) -> None:
     await h.send(b.message(SW, GROUP, "/vote"))
     card = last(h, GROUP)
     assert "从提案发起投票" in card.text
+    await press(h, SW, GROUP, cb.POLL_DRAFT.build("go", 0), card)  # a settings button on the picking card
+    assert h.fake.answers()[-1].params["text"] == "这个按钮已经失效了。"
     await press(h, SW, GROUP, cb.POLL_DRAFT.build("pick", ids["碧水蓝天"]), card)
     await press(h, SW, GROUP, cb.POLL_DRAFT.build("next", 0), card)
     assert h.fake.answers()[-1].params["text"] == "请至少选两个提案。"
@@ -206,6 +208,11 @@ async def test_poll_from_open_proposals(h: Harness) -> None:
     await press(h, SW, GROUP, cb.POLL_DRAFT.build("go", 0), card)
     options = await h.rows("SELECT position, label, proposal_id FROM poll_options ORDER BY position")
     assert options == [(1, "碧水蓝天", ids["碧水蓝天"]), (2, "汉藏文化融合", ids["汉藏文化融合"])]
+    await h.send(b.message(SW, GROUP, "/vote"))
+    card = last(h, GROUP)
+    await press(h, SW, GROUP, cb.POLL_DRAFT.build("cancel", 0), card)
+    assert h.fake.of("editMessageText", GROUP.id)[-1].text == "已取消这次投票。"
+    assert await h.scalar("SELECT COUNT(*) FROM dialogs WHERE kind = 'poll_draft'") == 0
 
 
 # -- refusals -----------------------------------------------------------------------------------------
