@@ -138,6 +138,18 @@ async def test_public_poll_vote_change_and_live_tally(h: Harness) -> None:
     assert "已投票：2人" in edited.text
 
 
+async def test_an_earlier_press_handled_late_does_not_win(h: Harness) -> None:
+    await bind(h)
+    poll_id = await start_poll(h)
+    message_id = await tally_message(h, poll_id)
+    earlier = b.callback(AUNT, GROUP, cb.VOTE.build("v", poll_id, 1), message_id=message_id)
+    later = b.callback(AUNT, GROUP, cb.VOTE.build("v", poll_id, 2), message_id=message_id)
+    await h.send(later)  # concurrent handling can finish the later press first
+    await h.send(earlier)
+    assert await tally(h, poll_id) == {2: 1}
+    assert h.fake.answers()[-1].params["text"] == "你投给了：碧水蓝天"  # the voter is told what counts
+
+
 async def test_multiple_choice_with_a_maximum(h: Harness) -> None:
     await bind(h)
     poll_id = await start_poll(h, "周末活动 | 大扫除 | 种花 | 墙绘<彩> | 茶话会", settings=("kind",))
