@@ -37,7 +37,6 @@ from handlers.common import (
     parse_or_refuse,
     reply,
     tr,
-    user_translator,
 )
 from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
 from handlers.live import Rendered, live, live_of
@@ -259,13 +258,14 @@ async def post_tally(context: BotContext, poll_id: int, chat_id: int) -> None:
 
 
 async def press_vote(update: Update, context: BotContext) -> None:
-    """A vote: answered at once (in the voter's language); the tally follows, debounced."""
+    """A vote: answered at once; the tally follows, debounced."""
     parsed = await parse_or_refuse(update, context, cb.VOTE)
     query = update.callback_query
     if parsed is None or query is None:
         return
     _, (poll_id, position) = parsed
-    t = await user_translator(context, query.from_user.id, query.from_user.language_code)
+    # The group's language, like the tally the voter is looking at (and no per-press lookup of the person).
+    t = await tr(update, context)
     try:
         actor = await actor_for(update, context)
         # The update id orders one person's presses even when they are handled concurrently.
