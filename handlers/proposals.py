@@ -9,6 +9,7 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot import callback_data as cb
 from bot.context import BotContext
+from bot.i18n import Translator
 from bot.services.errors import DomainError
 from handlers.common import (
     actor_for,
@@ -31,6 +32,7 @@ from handlers.proposals_render import (
     render_answer_menu,
     render_answered,
     render_list,
+    render_mine,
     render_proposer_notice,
     render_reason_prompt,
     render_saved,
@@ -250,6 +252,12 @@ async def draw_list(context: BotContext, scope_id: int, chat_id: int) -> Rendere
     return render_list(t, await context.deps.services.proposals.listing_for_scope(scope_id))
 
 
+async def my_proposals(update: Update, context: BotContext, t: Translator) -> str:
+    """/me section: the person's proposals."""
+    user = update.effective_user
+    return render_mine(t, await context.deps.services.proposals.mine(user.id)) if user else ""
+
+
 async def keep_waiting(update: Update, context: BotContext, state: dict[str, Any]) -> None:
     """A message while "similar proposals exist" is pending leaves the question open for the buttons."""
 
@@ -267,4 +275,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.dialogs[PHOTO] = attach_photo
     ext.dialogs[REASON] = reason_reply
     ext.menu_actions["themes"] = show_themes
+    ext.me_sections.append(my_proposals)
     live_of(app).register(LIVE_KIND, draw_list)

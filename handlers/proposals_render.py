@@ -12,6 +12,7 @@ from handlers.polls_render import split_html
 from storage.proposals import Proposal
 
 LISTED = 30
+MINE = 10
 BUTTON_TITLE = 24
 # Answer buttons and what they record.
 ANSWER_ACTIONS = {"acc": "accepted", "rej": "rejected", "stu": "studying"}
@@ -166,6 +167,24 @@ def render_proposer_notice(t: Translator, proposal: Proposal) -> str:
             t._("Reason: {reason}", reason=proposal.answer_reason or ""),
         ]
     )
+
+
+def render_mine(t: Translator, proposals: list[Proposal]) -> str:
+    """The /me paragraph: the person's proposals with supports and status."""
+    if not proposals:
+        return ""
+    lines = [t._("<b>Your theme proposals</b>")]
+    lines += [
+        t._(
+            "#{number} {title} — {supports} · {status}",
+            number=p.number,
+            title=p.title,
+            supports=t.ngettext("{count} support", "{count} supports", p.supports, count=p.supports),
+            status=status_label(t, p.status),
+        )
+        for p in proposals[:MINE]
+    ]
+    return "\n".join(lines)
 
 
 def support_answer(t: Translator, proposal: Proposal, supported: bool) -> str:

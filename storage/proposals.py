@@ -122,6 +122,13 @@ class ProposalsRepository:
         ) as cur:
             return [_proposal(r) for r in await cur.fetchall()]
 
+    async def by_proposer(self, user_id: int) -> list[Proposal]:
+        """A person's proposals, newest first."""
+        async with self.conn.execute(
+            f"SELECT {_COLS} {_FROM} WHERE p.proposer_id = ? ORDER BY p.id DESC", (user_id,)
+        ) as cur:
+            return [_proposal(r) for r in await cur.fetchall()]
+
     async def set_photo(self, proposal_id: int, file_id: str) -> None:
         """Attach (or replace) the proposal's photo."""
         await self.conn.execute("UPDATE proposals SET photo_file_id = ? WHERE id = ?", (file_id, proposal_id))

@@ -166,6 +166,10 @@ class ProposalService:
         """Open and under-study proposals of a courtyard (for live list messages)."""
         return await ProposalsRepository(self.db.reader).in_scope(self.community_id, scope_id, OPEN_STATUSES)
 
+    async def mine(self, user_id: int) -> list[Proposal]:
+        """The person's own proposals (for /me)."""
+        return await ProposalsRepository(self.db.reader).by_proposer(user_id)
+
     async def answer(self, actor: Actor, proposal_id: int, status: str, raw_reason: str) -> Proposal:
         """Backbone or a social worker answers a proposal: accepted, rejected or under study, with a reason."""
         if status not in ANSWERS:

@@ -145,6 +145,10 @@ async def test_backbone_answers_with_a_reason_and_the_proposer_is_told(h: Harnes
     assert await h.scalar("SELECT status FROM proposals WHERE number = 2") == "rejected"
     await h.send(b.message(UNCLE, GROUP, "/themes"))
     assert "还没有主题提案" in h.fake.last_text(GROUP.id)
+    await h.send(b.message(AUNT, b.private(AUNT), "/me"))
+    assert "我的主题提案" in h.fake.last_text(AUNT.id) and "#1 汉藏文化融合 — 0人附议 · 采纳" in h.fake.last_text(
+        AUNT.id
+    )
 
 
 async def test_buttons_never_reach_another_courtyard(h: Harness) -> None:
