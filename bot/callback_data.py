@@ -93,3 +93,15 @@ FORGET = family("fg", {"yes", "no"}, nargs=0)
 # Broadcasts and reminders (handlers/broadcast.py, handlers/remind.py).
 BROADCAST = family("bc", {"all", "yard", "send", "cancel"}, nargs=1)
 REMINDER = family("rm", {"cancel"}, nargs=1)
+
+# Meetings (handlers/meetings*.py): wizard, answers, organiser panel and check-in, tasks.
+MEETING_WIZARD = family(
+    "mt",
+    {"kind", "tyes", "tno", "yard", "all", "ynext", "cap", "off", "undec", "onext", "ok", "cancel", "resume", "new"},
+    nargs=1,
+)
+RSVP = family("mr", {"yes", "maybe", "no", "ics"}, nargs=1)
+MEETING_ADMIN = family(
+    "mc", {"show", "adm", "qr", "who", "min", "mfin", "pub", "cancel", "cok", "move", "mvok"}, nargs=1
+)
+MEETING_TASK = family("mk", {"done"}, nargs=1)

@@ -8,6 +8,7 @@ from bot.clock import Clock, to_ts
 from bot.config import Config
 from bot.services.broadcasts import BroadcastService
 from bot.services.community import CommunityService
+from bot.services.meetings import MeetingService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
@@ -25,6 +26,7 @@ class Services:
     privacy: PrivacyService
     broadcasts: BroadcastService
     reminders: ReminderService
+    meetings: MeetingService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -38,4 +40,11 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         privacy=PrivacyService(db),
         broadcasts=BroadcastService(db, clock, community_id),
         reminders=ReminderService(db, clock, config.community.timezone),
+        meetings=MeetingService(
+            db,
+            clock,
+            community_id,
+            config.community.timezone,
+            (int(o.total_seconds()) for o in config.reminders.default_offsets),
+        ),
     )
