@@ -184,7 +184,7 @@ async def draw_note(context: BotContext, item: OutboxItem) -> Outgoing | None:
     t = await chat_translator_for_id(context, item.chat_id)
     what = item.payload.get("what")
     if what == "late":
-        return Outgoing(render_late(t, meeting, int(item.payload.get("offset", 0))))
+        return Outgoing(render_late(t, meeting))
     if what == "cancelled":
         return Outgoing(render_cancelled(t, meeting))
     if what == "moved":

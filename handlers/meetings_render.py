@@ -164,11 +164,10 @@ def render_promoted(t: Translator, who: str, meeting: MeetingRow) -> str:
     )
 
 
-def render_late(t: Translator, meeting: MeetingRow, offset: int) -> str:
-    """Told to the organiser: a reminder fell due while the bot was down, after the start."""
+def render_late(t: Translator, meeting: MeetingRow) -> str:
+    """Told to the organiser: reminders fell due while the bot was down, and the meeting has begun."""
     return t._(
-        "⚠️ The reminder “{offset}” for {headline} was not sent: I was offline until after the meeting began ({when}).",
-        offset=offset_label(t, offset),
+        "⚠️ The reminders for {headline} were not sent: I was offline until after the meeting began ({when}).",
         headline=headline(t, meeting),
         when=t.datetime(from_ts(meeting.starts_at)),
     )
@@ -539,8 +538,9 @@ def meeting_error(t: Translator, exc: DomainError, typed: str = "") -> str:
     """Meeting-specific refusals, then the shared ones."""
     if isinstance(exc, BadTime):
         return time_error(t, exc, typed)
-    if isinstance(exc, PermissionDenied) and exc.needed in ("organiser", "task_owner"):
+    if isinstance(exc, PermissionDenied) and exc.needed in ("organiser", "task_owner", "meeting_organiser"):
         return {
+            "meeting_organiser": t._("Sorry, only backbone volunteers and social workers can arrange meetings."),
             "organiser": t._("Sorry, only the organiser and social workers can do this."),
             "task_owner": t._("Sorry, only the person responsible, the organiser or a social worker can do this."),
         }[exc.needed]

@@ -311,7 +311,7 @@ class MeetingService:
         if actor.in_group:
             actor.require_backbone()
         elif not actor.backbone_courtyards:
-            raise PermissionDenied("backbone")
+            raise PermissionDenied("meeting_organiser")
 
     def _require_manager(self, actor: Actor, meeting: MeetingRow) -> None:
         if not self.may_manage(actor, meeting):
@@ -513,7 +513,7 @@ class MeetingService:
         if meeting is None or meeting.status != "scheduled" or payload.get("starts_at") != meeting.starts_at:
             return ReminderDecision(None)
         if now >= meeting.starts_at:
-            return ReminderDecision(None, queued=await self._note_late(meeting, offset, now))
+            return ReminderDecision(None, queued=await self._note_late(meeting, now))
         if any(o < offset and now >= meeting.starts_at - o for o in meeting.offsets):
             return ReminderDecision(None)  # a later reminder is also due (the bot was down): send only that one
         view = await self.view(meeting_id)
@@ -545,7 +545,8 @@ class MeetingService:
         mention = tuple(p for p in waiting if not p.private_chat)
         return ReminderDecision(view if mention else None, mention, queued)
 
-    async def _note_late(self, meeting: MeetingRow, offset: int, now: int) -> int:
+    async def _note_late(self, meeting: MeetingRow, now: int) -> int:
+        # One note per meeting, however many reminders and chats were missed.
         async with self.db.transaction() as conn:
             chat_id = await self._organiser_chat(conn, meeting)
             if chat_id is None:
@@ -556,8 +557,8 @@ class MeetingService:
                 due_at=now,
                 now=now,
                 ref_id=meeting.id,
-                payload={"what": "late", "offset": offset},
-                dedupe_key=f"meet:{meeting.id}:{meeting.starts_at}:late:{offset}",
+                payload={"what": "late"},
+                dedupe_key=f"meet:{meeting.id}:{meeting.starts_at}:late",
             )
         return int(added is not None)
 

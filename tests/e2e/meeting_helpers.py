@@ -12,6 +12,7 @@ AUNT = b.TgUser(100001, "李阿姨")
 UNCLE = b.TgUser(100002, "张大爷")
 GROUP = b.group(-1001000000001, "碧水苑居民群")
 OTHER = b.group(-1001000000002, "启明花园居民群")
+PRIVATE = b.private(SW)
 QUICK = "/meeting 坝坝会 明天下午3点 碧水苑院坝 讨论墙绘分工"
 
 
@@ -48,3 +49,41 @@ def notice(h: Harness, chat_id: int = GROUP.id) -> Call:
     calls = [c for c in h.fake.sent(chat_id) if "📅" in c.text]
     assert calls, "no notice was sent"
     return calls[-1]
+
+
+async def wizard_to_confirm(
+    h: Harness, *, capacity: str = "2人", toggles: tuple[int, ...] = (3600, 6 * 3600), undecided: bool = False
+) -> None:
+    """Walk /newmeeting in private up to the confirmation: 宣讲会 on 12月5日 19:30 for 碧水苑."""
+    build = cb.MEETING_WIZARD.build
+    await h.send(b.message(SW, PRIVATE, "/newmeeting"))
+    assert "请选择会议类型" in h.fake.last_text(SW.id)
+    await press(h, SW, PRIVATE, build("kind", 0))  # 宣讲会
+    await h.send(b.message(SW, PRIVATE, "12月5日 19:30"))
+    assert "2026年12月5日 星期六 19:30" in h.fake.last_text(SW.id)
+    await press(h, SW, PRIVATE, build("tyes", 0))
+    await h.send(b.message(SW, PRIVATE, "社区活动室"))
+    await h.send(b.message(SW, PRIVATE, "垃圾分类宣讲\n1. 分类知识\n2. 有奖问答"))
+    yard = await h.scalar("SELECT id FROM courtyards WHERE name = '碧水苑'")
+    await press(h, SW, PRIVATE, build("ynext", 0))  # nothing chosen yet: refused
+    assert h.fake.answers()[-1].params["show_alert"] is True
+    await press(h, SW, PRIVATE, build("yard", yard))
+    assert "✅ 碧水苑" in [label for label, _ in h.fake.of("editMessageText", SW.id)[-1].buttons]
+    await press(h, SW, PRIVATE, build("ynext", 0))
+    if capacity.isdigit():
+        await press(h, SW, PRIVATE, build("cap", int(capacity)))
+    else:
+        await h.send(b.message(SW, PRIVATE, capacity))
+    for seconds in toggles:
+        await press(h, SW, PRIVATE, build("off", seconds))
+    if undecided:
+        await press(h, SW, PRIVATE, build("undec", 0))
+    await press(h, SW, PRIVATE, build("onext", 0))
+
+
+async def create_with_wizard(h: Harness, **options: object) -> int:
+    """The whole guided flow, confirmed and sent; returns the meeting id."""
+    await wizard_to_confirm(h, **options)  # type: ignore[arg-type]
+    await press(h, SW, PRIVATE, cb.MEETING_WIZARD.build("ok", 0))
+    await h.drain()
+    return int(await h.scalar("SELECT MAX(id) FROM meetings"))
