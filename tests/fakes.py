@@ -250,7 +250,9 @@ class FakeBotAPI(BaseRequest):
             message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"d{message_id}"}
         if "reply_markup" in call.params:
             markup = call.params["reply_markup"]
-            message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            markup = json.loads(markup) if isinstance(markup, str) else markup
+            if "inline_keyboard" in markup:  # Telegram returns only inline keyboards (not force_reply)
+                message["reply_markup"] = markup
         self.messages[(chat_id, message_id)] = message
         return message
 
