@@ -10,7 +10,7 @@ from telegram.ext import Application
 
 from bot import callback_data as cb
 from bot.context import BotContext
-from bot.i18n import Html
+from bot.i18n import Html, Translator
 from bot.services.errors import DomainError, NotFound
 from bot.services.meetings import NOTE, NOTICE, REMINDER, TASK_DUE, RsvpResult
 from handlers import meetings_admin, meetings_calendar, meetings_wizard
@@ -34,6 +34,7 @@ from handlers.meetings_render import (
     render_checkin,
     render_late,
     render_listing,
+    render_mine,
     render_moved,
     render_notice,
     render_promoted,
@@ -214,6 +215,14 @@ async def draw_task_due(context: BotContext, item: OutboxItem) -> Outgoing | Non
     return Outgoing(render_task_due(t, view, owner), task_keyboard(t, task))
 
 
+async def my_meetings(update: Update, context: BotContext, t: Translator) -> str:
+    """The /me section: upcoming meetings the person said yes or maybe to."""
+    user = update.effective_user
+    if user is None:
+        return ""
+    return render_mine(t, await context.deps.services.meetings.mine(user.id))
+
+
 async def _hook_forget(app: Application) -> None:  # type: ignore[type-arg]
     services = app.bot_data.services
     services.privacy.add_hook(services.meetings.forget_hook)
@@ -231,6 +240,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.start_payloads["ci"] = checkin_link
     ext.start_payloads["ics"] = meetings_calendar.ics_link
     ext.menu_actions["meetings"] = show_meetings
+    ext.me_sections.append(my_meetings)
     ext.on_startup.append(_hook_forget)
     live_of(app).register(LIVE, draw_live)
     outbox = dispatcher_of(app)

@@ -225,6 +225,24 @@ def render_listing(t: Translator, meetings: Sequence[MeetingRow], *, here: bool)
     return "\n".join(lines)
 
 
+def render_mine(t: Translator, mine: Sequence[tuple[MeetingRow, str]]) -> str:
+    """The /me paragraph: the person's upcoming meetings."""
+    if not mine:
+        return ""
+    places = {"yes": t._("going"), "waitlist": t._("waitlist"), "maybe": t._("maybe")}
+    lines = [t._("<b>My meetings</b>")]
+    for meeting, answer in mine:
+        lines.append(
+            t._(
+                "• {when} — {headline} ({answer})",
+                when=t.short_datetime(from_ts(meeting.starts_at)),
+                headline=headline(t, meeting),
+                answer=places.get(answer, answer),
+            )
+        )
+    return "\n".join(lines)
+
+
 def listing_keyboard(t: Translator, meetings: Sequence[MeetingRow]) -> InlineKeyboardMarkup | None:
     """A button per meeting to open it privately."""
     if not meetings:

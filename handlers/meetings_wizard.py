@@ -79,7 +79,7 @@ def typed(service: MeetingService, state: dict[str, Any], text: str) -> dict[str
 
 
 def pressed(
-    service: MeetingService, state: dict[str, Any], action: str, arg: int, yard_ids: set[int]
+    service: MeetingService, state: dict[str, Any], action: str, arg: int, yard_ids: set[int], *, may_all: bool = False
 ) -> dict[str, Any]:
     """Apply a button to the wizard; buttons of another step change nothing."""
     step = state["step"]
@@ -94,7 +94,7 @@ def pressed(
     elif action == "yard" and step == "targets" and arg in yard_ids:
         chosen = set(draft.yards) ^ {arg}
         draft = replace(draft, mode="yards", yards=tuple(sorted(chosen)))
-    elif action == "all" and step == "targets":
+    elif action == "all" and step == "targets" and may_all:
         draft = replace(draft, mode="yards" if draft.mode == "all" else "all")
     elif action == "ynext" and step == "targets":
         if draft.mode != "all" and not draft.yards:
@@ -245,7 +245,7 @@ async def press_wizard(update: Update, context: BotContext) -> None:
     state = fresh_state(services.meetings) if action == "new" else pending[1]
     try:
         yard_ids = {y.id for y in await services.meetings.yard_choices(actor)}
-        state = pressed(services.meetings, state, action, arg, yard_ids)
+        state = pressed(services.meetings, state, action, arg, yard_ids, may_all=actor.is_social_worker)
     except DomainError as exc:
         await answer(query, meeting_error(t, exc), alert=True)
         return

@@ -186,6 +186,17 @@ class MeetingsRepository:
         async with self.conn.execute(sql + " ORDER BY starts_at DESC, id DESC LIMIT 10", params) as cur:
             return [_meeting(r) for r in await cur.fetchall()]
 
+    async def answered_upcoming(self, user_id: int, since: int, limit: int) -> list[tuple[MeetingRow, str]]:
+        """Scheduled meetings starting after `since` that the person said yes or maybe to."""
+        cols = ", ".join(f"m.{c.strip()}" for c in _COLS.split(","))
+        async with self.conn.execute(
+            f"SELECT {cols}, r.answer AS answer FROM meetings m JOIN meeting_rsvps r ON r.meeting_id = m.id "
+            "WHERE r.user_id = ? AND r.answer IN ('yes', 'maybe') AND m.status = 'scheduled' AND m.starts_at >= ? "
+            "ORDER BY m.starts_at, m.id LIMIT ?",
+            (user_id, since, limit),
+        ) as cur:
+            return [(_meeting(r), str(r["answer"])) for r in await cur.fetchall()]
+
     async def code_taken(self, code: str, low: int, high: int) -> bool:
         """Whether a scheduled meeting starting between low and high already uses this code."""
         async with self.conn.execute(

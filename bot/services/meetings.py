@@ -472,6 +472,17 @@ class MeetingService:
             self.community_id, now - 30 * 86400, now, organiser
         )
 
+    async def mine(self, user_id: int, limit: int = 5) -> list[tuple[MeetingRow, str]]:
+        """The person's upcoming meetings with their place: "yes", "waitlist" or "maybe"."""
+        repo = MeetingsRepository(self.db.reader)
+        found: list[tuple[MeetingRow, str]] = []
+        for meeting, answer in await repo.answered_upcoming(user_id, self._now(), limit):
+            if answer == "yes" and meeting.capacity is not None:
+                _, waiting = confirmed_and_waiting(await repo.yes_queue(meeting.id), meeting.capacity)
+                answer = "waitlist" if any(p.user_id == user_id for p in waiting) else answer
+            found.append((meeting, answer))
+        return found
+
     def may_manage(self, actor: Actor, meeting: MeetingRow) -> bool:
         """Whether the actor is the organiser or a social worker."""
         return actor.is_social_worker or actor.user_id == meeting.organiser_id

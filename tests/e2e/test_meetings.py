@@ -263,3 +263,48 @@ async def test_calendar_button_sends_privately_or_opens_the_bot(h: Harness) -> N
     assert h.fake.answers()[-1].params["url"] == f"https://t.me/CourtyardTestBot?start=ics_{meeting_id}"
     await h.send(b.message(UNCLE, b.private(UNCLE), f"/start ics_{meeting_id}"))
     assert h.fake.of("sendDocument", UNCLE.id)
+
+
+async def test_quick_meeting_in_private_asks_for_the_courtyards(h: Harness) -> None:
+    await bind(h)
+    await bind(h, OTHER, "启明花园")
+    await h.send(b.message(SW, PRIVATE, "/meeting 宣讲会 12月5日 19:30 社区活动室 垃圾分类宣讲"))
+    targets = last_call(h, SW.id)
+    assert "邀请哪些院落" in targets.text
+    assert [label for label, _ in targets.buttons] == ["☐ 全部院落", "☐ 启明花园", "☐ 碧水苑", "下一步 ➡️"]
+    await press(h, SW, PRIVATE, cb.MEETING_WIZARD.build("all", 0))
+    await press(h, SW, PRIVATE, cb.MEETING_WIZARD.build("ynext", 0))
+    assert "面向：全部院落" in h.fake.of("editMessageText", SW.id)[-1].text
+    await press(h, SW, PRIVATE, cb.MEETING_WIZARD.build("ok", 0))
+    await h.drain()
+    assert "垃圾分类宣讲" in notice(h, GROUP.id).text and "垃圾分类宣讲" in notice(h, OTHER.id).text
+
+
+async def test_backbone_may_invite_only_their_own_courtyard(h: Harness) -> None:
+    await bind(h)
+    await bind(h, OTHER, "启明花园")
+    await h.send(b.message(AUNT, GROUP, "/meetings"))
+    await h.send(b.message(SW, GROUP, "/grant 骨干", reply_to=b.user_message(AUNT, GROUP)))
+    await h.send(b.message(AUNT, b.private(AUNT), "/meeting 团创会 周六上午10点 院坝 护卫队团建"))
+    labels = [label for label, _ in last_call(h, AUNT.id).buttons]
+    assert labels == ["☐ 碧水苑", "下一步 ➡️"]  # no "all", no other courtyard
+    other_yard = await h.scalar("SELECT id FROM courtyards WHERE name = '启明花园'")
+    await press(h, AUNT, b.private(AUNT), cb.MEETING_WIZARD.build("yard", other_yard))  # forged choice
+    await press(h, AUNT, b.private(AUNT), cb.MEETING_WIZARD.build("all", 0))  # not offered to backbone
+    await press(h, AUNT, b.private(AUNT), cb.MEETING_WIZARD.build("ynext", 0))
+    assert h.fake.answers()[-1].params["text"].startswith("没有可以发通知的院落群")
+    own_yard = await h.scalar("SELECT id FROM courtyards WHERE name = '碧水苑'")
+    await press(h, AUNT, b.private(AUNT), cb.MEETING_WIZARD.build("yard", own_yard))
+    await press(h, AUNT, b.private(AUNT), cb.MEETING_WIZARD.build("ynext", 0))
+    await press(h, AUNT, b.private(AUNT), cb.MEETING_WIZARD.build("ok", 0))
+    await h.drain()
+    assert "护卫队团建" in notice(h, GROUP.id).text
+    assert not [c for c in h.fake.sent(OTHER.id) if "📅" in c.text]
+
+
+async def test_me_shows_my_upcoming_meetings(h: Harness) -> None:
+    await bind(h)
+    meeting_id = await quick_meeting(h)
+    await press(h, AUNT, GROUP, cb.RSVP.build("yes", meeting_id), notice(h))
+    await h.send(b.message(AUNT, b.private(AUNT), "/me"))
+    assert "<b>我的会议</b>\n• 11月30日 周一 15:00 — 坝坝会 · 讨论墙绘分工（#1）（参加）" in h.fake.last_text(AUNT.id)

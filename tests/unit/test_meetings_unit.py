@@ -86,6 +86,8 @@ def test_wizard_steps_in_order() -> None:
     state = typed(svc, typed(svc, state, "活动室"), "停车难\n1. 现状\n2. 办法")
     assert state["step"] == "targets" and state["draft"]["title"] == "停车难"
     assert pressed(svc, state, "yard", 9, {1, 2})["draft"]["yards"] == []  # not a choice offered
+    assert pressed(svc, state, "all", 0, {1, 2})["draft"]["mode"] == "yards"  # only social workers
+    assert pressed(svc, state, "all", 0, {1, 2}, may_all=True)["draft"]["mode"] == "all"
     state = pressed(svc, pressed(svc, state, "yard", 2, {1, 2}), "ynext", 0, {1, 2})
     state = typed(svc, state, "30")
     assert state["step"] == "reminders" and state["draft"]["capacity"] == 30
