@@ -1,4 +1,4 @@
-"""Meetings: notices with RSVP buttons, /meetings, calendar files, check-in, and the outbox kinds."""
+"""Meetings: notices with live answer counts, /meetings, check-in, /me, and the feature's outbox kinds."""
 
 from __future__ import annotations
 
@@ -121,8 +121,10 @@ async def tell_promoted(context: BotContext, result: RsvpResult, meeting_id: int
     """Tell each person who moved up from the waitlist."""
     if not result.promoted:
         return
-    meeting = await context.deps.services.meetings.meeting(meeting_id)
-    fallback = chat_id if chat_id < 0 else None
+    service = context.deps.services.meetings
+    meeting = await service.meeting(meeting_id)
+    # Someone who never opened a private chat is mentioned in a group that got the notice.
+    fallback = chat_id if chat_id < 0 else next(iter(await service.chats(meeting_id)), None)
     for person in result.promoted:
         await notify_person(
             context,

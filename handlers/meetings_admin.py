@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import segno
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType, MessageEntityType
+from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot import callback_data as cb
@@ -45,6 +47,8 @@ from handlers.meetings_render import (
     task_keyboard,
 )
 from handlers.notify import mention
+
+log = logging.getLogger(__name__)
 
 MINUTES = "meeting_minutes"
 MOVE = "meeting_move"
@@ -102,7 +106,11 @@ async def redraw_private(update: Update, context: BotContext, meeting_id: int) -
     view = await service.view(meeting_id)
     actor = await actor_for(update, context)
     markup = rsvp_keyboard(t, view, manage=service.may_manage(actor, view.meeting))
-    await query.edit_message_text(render_notice(t, view, context.deps.clock.now()), reply_markup=markup)
+    try:
+        await query.edit_message_text(render_notice(t, view, context.deps.clock.now()), reply_markup=markup)
+    except BadRequest as exc:
+        # "Not modified" (the same answer twice) or a message too old to edit: the answer itself was saved.
+        log.info("private redraw skipped: %s", type(exc).__name__)
 
 
 async def panel(update: Update, context: BotContext, actor: Actor, view: MeetingView) -> None:

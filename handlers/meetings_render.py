@@ -60,9 +60,9 @@ def names(t: Translator, people: Sequence[Person]) -> str:
     return t.join(shown)
 
 
-def headline(t: Translator, meeting: MeetingRow) -> str:
-    """坝坝会 · 讨论墙绘分工 (#12)."""
-    return t._("{kind} · {title} (#{id})", kind=kind_label(t, meeting.kind), title=meeting.title, id=meeting.id)
+def headline(t: Translator, meeting: MeetingRow) -> Html:
+    """坝坝会 · 讨论墙绘分工 (#12), escaped once, ready to be a value of other messages."""
+    return Html(t._("{kind} · {title} (#{id})", kind=kind_label(t, meeting.kind), title=meeting.title, id=meeting.id))
 
 
 def render_notice(t: Translator, view: MeetingView, now: datetime) -> str:
@@ -218,7 +218,7 @@ def render_listing(t: Translator, meetings: Sequence[MeetingRow], *, here: bool)
                 "• {when} — {headline}{place}",
                 when=t.short_datetime(from_ts(meeting.starts_at)),
                 headline=headline(t, meeting),
-                place=t._(", {place}", place=meeting.place) if meeting.place else "",
+                place=Html(t._(", {place}", place=meeting.place)) if meeting.place else "",
             )
         )
     lines += ["", t._("Calendar file: /ics number (e.g. /ics {id}).", id=meetings[0].id)]

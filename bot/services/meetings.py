@@ -459,6 +459,10 @@ class MeetingService:
             organiser=organiser.name if organiser else None,
         )
 
+    async def chats(self, meeting_id: int) -> list[int]:
+        """The chats a meeting was announced in."""
+        return await MeetingsRepository(self.db.reader).chats(meeting_id)
+
     async def upcoming(self, chat_id: int | None, limit: int = 15) -> list[MeetingRow]:
         """Scheduled meetings that have not started (in one chat, or all of them)."""
         repo = MeetingsRepository(self.db.reader)

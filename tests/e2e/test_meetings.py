@@ -190,11 +190,16 @@ async def test_capacity_gives_a_waitlist_and_a_freed_place_promotes_the_next(h: 
     await press(h, AUNT, GROUP, cb.RSVP.build("no", meeting_id), sent)
     told = h.fake.last_text(UNCLE.id)
     assert told.startswith("🎉 张大爷，有名额空出来了") and "宣讲会 · 垃圾分类宣讲" in told
-    await press(h, SW, GROUP, cb.RSVP.build("no", meeting_id), sent)
+    await h.send(b.message(SW, PRIVATE, "/meetings"))
+    await press(h, SW, PRIVATE, last_call(h, SW.id).buttons[0][1])  # the meeting, opened in private
+    await press(h, SW, PRIVATE, cb.RSVP.build("no", meeting_id))
+    await press(h, SW, PRIVATE, cb.RSVP.build("no", meeting_id))  # twice: nothing to redraw, no error
+    assert h.fake.answers()[-1].params["text"] == "❌ 已记为不参加。"
     mention = h.fake.last_text(GROUP.id)  # 赵阿婆 never opened a private chat: mentioned in the group
     assert f'<a href="tg://user?id={guest.id}">赵阿婆</a>' in mention and "有名额空出来了" in mention
     await press(h, SW, GROUP, cb.RSVP.build("yes", meeting_id), sent)
     assert h.fake.answers()[-1].params["text"].startswith("名额已满，您是候补第 1 位")
+    assert sum("有名额空出来了" in c.text for c in h.fake.sent()) == 2
 
 
 async def test_answers_close_at_the_start_and_forged_buttons_change_nothing(h: Harness) -> None:
@@ -308,3 +313,13 @@ async def test_me_shows_my_upcoming_meetings(h: Harness) -> None:
     await press(h, AUNT, GROUP, cb.RSVP.build("yes", meeting_id), notice(h))
     await h.send(b.message(AUNT, b.private(AUNT), "/me"))
     assert "<b>我的会议</b>\n• 11月30日 周一 15:00 — 坝坝会 · 讨论墙绘分工（#1）（参加）" in h.fake.last_text(AUNT.id)
+
+
+async def test_user_text_is_escaped_exactly_once(h: Harness) -> None:
+    await bind(h)
+    await quick_meeting(h, "/meeting 坝坝会 明天下午3点 A&B院 <b>讨论</b>&墙绘")
+    text = notice(h).text
+    assert "A&amp;B院" in text and "&lt;b&gt;讨论&lt;/b&gt;&amp;墙绘" in text and "&amp;amp;" not in text
+    await h.send(b.message(AUNT, GROUP, "/meetings"))
+    listing = h.fake.last_text(GROUP.id)
+    assert "，A&amp;B院" in listing and "&amp;amp;" not in listing
