@@ -213,14 +213,10 @@ def render_listing(t: Translator, meetings: Sequence[MeetingRow], *, here: bool)
         return t._("No upcoming meetings here.") if here else t._("No upcoming meetings.")
     lines = [t._("<b>Upcoming meetings</b>")]
     for meeting in meetings:
-        lines.append(
-            t._(
-                "• {when} — {headline}{place}",
-                when=t.short_datetime(from_ts(meeting.starts_at)),
-                headline=headline(t, meeting),
-                place=Html(t._(", {place}", place=meeting.place)) if meeting.place else "",
-            )
-        )
+        # Built outside the outer call: Babel's extractor misses a message nested in another's arguments.
+        place = Html(t._(", {place}", place=meeting.place)) if meeting.place else Html("")
+        when = t.short_datetime(from_ts(meeting.starts_at))
+        lines.append(t._("• {when} — {headline}{place}", when=when, headline=headline(t, meeting), place=place))
     lines += ["", t._("Calendar file: /ics number (e.g. /ics {id}).", id=meetings[0].id)]
     return "\n".join(lines)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.messages.pofile import read_po
 
 from bot.i18n import Catalogs
 from bot.services.errors import InvalidInput
@@ -120,3 +123,14 @@ def test_offset_labels() -> None:
         "提前1小时",
         "提前30分钟",
     ]
+
+
+def test_every_meetings_message_reaches_the_catalogue() -> None:
+    # Babel's extractor silently skips a message nested in another message's arguments.
+    root = Path(__file__).resolve().parents[2]
+    with (root / "locales" / "meetings.pot").open("rb") as fh:
+        known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    for path in root.glob("handlers/meetings*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "_":
+                assert node.args[0].value in known, f"{path.name}:{node.lineno}"  # type: ignore[attr-defined]
