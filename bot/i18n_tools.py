@@ -20,6 +20,7 @@ SOURCE_GLOBS = ("bot/*.py", "bot/services/*.py", "handlers/*.py")
 # a file belongs to the first domain whose pattern matches, "core" takes the rest.
 DOMAINS: dict[str, tuple[str, ...]] = {
     "core": (),
+    "teams": ("handlers/teams*.py",),
     "meetings": ("handlers/meetings*.py",),
 }
 

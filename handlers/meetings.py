@@ -225,11 +225,6 @@ async def my_meetings(update: Update, context: BotContext, t: Translator) -> str
     return render_mine(t, await context.deps.services.meetings.mine(user.id))
 
 
-async def _hook_forget(app: Application) -> None:  # type: ignore[type-arg]
-    services = app.bot_data.services
-    services.privacy.add_hook(services.meetings.forget_hook)
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the meeting commands, buttons, live notices, outbox kinds and hooks."""
     app.add_handler(command("meetings", show_meetings))
@@ -243,7 +238,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.start_payloads["ics"] = meetings_calendar.ics_link
     ext.menu_actions["meetings"] = show_meetings
     ext.me_sections.append(my_meetings)
-    ext.on_startup.append(_hook_forget)
     live_of(app).register(LIVE, draw_live)
     outbox = dispatcher_of(app)
     # Every meeting message is resent after an interrupted send: a rare duplicate notice or

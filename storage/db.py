@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
+
+from storage.inline import InlineConnection
 
 MAX_GROUP_COMMIT = 256
 GROUP_COMMIT_WAIT_S = 0.25
@@ -28,36 +30,41 @@ class Database:
     def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
         self.path = str(path)
         self._synchronous = synchronous
-        self._writer: aiosqlite.Connection | None = None
+        self._writer: InlineConnection | None = None
         self._reader: aiosqlite.Connection | None = None
-        # aiosqlite serialises statements, not transactions: without this lock two
+        # One connection serialises statements, not transactions: without this lock two
         # coroutines would interleave their statements inside one BEGIN ... COMMIT.
         self._lock = asyncio.Lock()
         self._waiting = 0  # coroutines queued for the lock
         self._batch: list[asyncio.Future[None]] = []  # blocks done but not yet committed
+        self._rescues: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
         """Open both connections and apply the per-connection pragmas."""
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        # An in-memory database is private to its connection, so tests share the writer.
-        self._reader = self._writer if self.path == ":memory:" else await self._connect()
-
-    async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves instead of letting
         # the sqlite3 module open deferred transactions behind our back.
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._writer = InlineConnection(raw)
+        await self._configure(self._writer)
+        if self.path == ":memory:":
+            # An in-memory database is private to its connection, so reads share the writer.
+            self._reader = cast(aiosqlite.Connection, self._writer)
+        else:
+            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._configure(self._reader)
+
+    async def _configure(self, conn: aiosqlite.Connection | InlineConnection) -> None:
         conn.row_factory = sqlite3.Row
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute(f"PRAGMA synchronous={self._synchronous}")
-        return conn
 
     async def close(self) -> None:
         """Close the connections (idempotent)."""
-        if self._reader is not None and self._reader is not self._writer:
+        if self._reader is not None and self._reader is not cast(object, self._writer):
             await self._reader.close()
         if self._writer is not None:
             await self._writer.close()
@@ -68,7 +75,8 @@ class Database:
         """The writer connection; use transaction() to change data."""
         if self._writer is None:
             raise RuntimeError("database is not open")
-        return self._writer
+        # Typed as aiosqlite's connection: InlineConnection offers the same async surface.
+        return cast(aiosqlite.Connection, self._writer)
 
     @property
     def reader(self) -> aiosqlite.Connection:
@@ -106,14 +114,15 @@ class Database:
                 await self._undo_unit(conn)
             else:
                 await conn.execute("RELEASE unit")
-            if self._waiting > 0 and len(self._batch) < MAX_GROUP_COMMIT and conn.in_transaction:
-                commit_waiter = asyncio.get_running_loop().create_future()
-                self._batch.append(commit_waiter)
-            else:
+            commit_waiter = asyncio.get_running_loop().create_future()
+            self._batch.append(commit_waiter)
+            if not (self._waiting > 0 and len(self._batch) < MAX_GROUP_COMMIT and conn.in_transaction):
                 await self._commit_batch(conn)
         finally:
             self._lock.release()
         if commit_waiter is not None:
+            # The committer waits the same way as the blocks it committed for, so they all
+            # resume in the order they ran: the first to press is the first to be answered.
             await self._await_commit(commit_waiter)
         if failure is not None:
             raise failure
@@ -134,7 +143,8 @@ class Database:
                     waiter.set_result(None)
             return
         try:
-            await conn.execute("COMMIT")
+            assert self._writer is not None
+            await self._writer.commit_off_loop()
         except BaseException as exc:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
@@ -153,14 +163,29 @@ class Database:
                 waiter.set_exception(exc)
 
     async def _await_commit(self, waiter: asyncio.Future[None]) -> None:
+        if waiter.done():
+            # We committed: yield once so the blocks committed with us, already woken in the
+            # order they ran, resume first. Awaiting a done future would not yield at all.
+            await asyncio.sleep(0)
+            waiter.result()
+            return
+        # The block expected to commit may be cancelled before it runs; commit ourselves then.
+        rescue = asyncio.get_running_loop().call_later(GROUP_COMMIT_WAIT_S, self._schedule_rescue, waiter)
         try:
-            await asyncio.wait_for(asyncio.shield(waiter), GROUP_COMMIT_WAIT_S)
-        except TimeoutError:
-            # The block expected to commit was cancelled before it ran: commit ourselves.
-            async with self._lock:
-                if not waiter.done():
-                    await self._commit_batch(self.writer)
             await waiter
+        finally:
+            rescue.cancel()
+
+    def _schedule_rescue(self, waiter: asyncio.Future[None]) -> None:
+        if not waiter.done():
+            task = asyncio.ensure_future(self._rescue(waiter))
+            self._rescues.add(task)
+            task.add_done_callback(self._rescues.discard)
+
+    async def _rescue(self, waiter: asyncio.Future[None]) -> None:
+        async with self._lock:
+            if not waiter.done():
+                await self._commit_batch(self.writer)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read-only query on the reader connection."""
@@ -211,9 +236,19 @@ class Database:
     async def backup(self, target: Path) -> None:
         """Copy the live database to target with SQLite's online backup API."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        async with self._lock, aiosqlite.connect(str(target)) as dest:
+        async with self._lock:
             await self._commit_batch(self.writer)
-            await self.writer.backup(dest)
+            assert self._writer is not None
+            source = self._writer.raw
+
+            def copy() -> None:
+                dest = sqlite3.connect(str(target))
+                try:
+                    source.backup(dest)
+                finally:
+                    dest.close()
+
+            await asyncio.to_thread(copy)
 
 
 def available_migrations() -> list[tuple[int, str]]:

@@ -12,6 +12,7 @@ from bot.services.meetings import MeetingService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
+from bot.services.teams import TeamsService
 from storage.chats import ChatsRepository
 from storage.db import Database
 
@@ -26,6 +27,7 @@ class Services:
     privacy: PrivacyService
     broadcasts: BroadcastService
     reminders: ReminderService
+    teams: TeamsService
     meetings: MeetingService
 
 
@@ -33,13 +35,14 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
     """Create the services over an open, migrated database."""
     async with db.transaction() as conn:
         community_id = await ChatsRepository(conn).ensure_community(config.community.name, to_ts(clock.now()))
-    return Services(
+    services = Services(
         community_id=community_id,
         community=CommunityService(db, clock, community_id),
         people=PeopleService(db, clock, config.roles.social_workers),
         privacy=PrivacyService(db),
         broadcasts=BroadcastService(db, clock, community_id),
         reminders=ReminderService(db, clock, config.community.timezone),
+        teams=TeamsService(db, clock, community_id, config.community.timezone),
         meetings=MeetingService(
             db,
             clock,
@@ -48,3 +51,6 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
             (int(o.total_seconds()) for o in config.reminders.default_offsets),
         ),
     )
+    services.privacy.add_hook(services.teams.forget_hook)
+    services.privacy.add_hook(services.meetings.forget_hook)
+    return services

@@ -151,3 +151,21 @@ async def test_group_commit_survives_a_cancelled_waiter(tmp_path: Path) -> None:
         assert names == {"first"}
     finally:
         await db.close()
+
+
+async def test_group_commit_keeps_first_come_first_served(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    second_round: list[int] = []
+
+    async def two_steps(i: int) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities(name, created_at) VALUES (?, 0)", (f"c{i}",))
+        async with db.transaction() as conn:
+            second_round.append(i)
+            await conn.execute("UPDATE communities SET created_at = 1 WHERE name = ?", (f"c{i}",))
+
+    try:
+        await asyncio.gather(*(two_steps(i) for i in range(40)))
+        assert second_round == list(range(40))
+    finally:
+        await db.close()
