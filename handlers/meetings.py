@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application
@@ -27,6 +25,7 @@ from handlers.common import (
 from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
 from handlers.live import Rendered, live, live_of
 from handlers.meetings_render import (
+    LIVE,
     listing_keyboard,
     meeting_error,
     notice_markup,
@@ -45,10 +44,6 @@ from handlers.meetings_render import (
 )
 from handlers.notify import mention, notify_person
 from storage.outbox import OutboxItem
-
-log = logging.getLogger(__name__)
-
-LIVE = "meeting"
 
 
 # -- commands ---------------------------------------------------------------------

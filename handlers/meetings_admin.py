@@ -34,6 +34,7 @@ from handlers.common import (
 from handlers.dispatcher import dispatcher
 from handlers.live import live
 from handlers.meetings_render import (
+    LIVE,
     meeting_error,
     panel_keyboard,
     render_minutes,
@@ -52,7 +53,6 @@ log = logging.getLogger(__name__)
 
 MINUTES = "meeting_minutes"
 MOVE = "meeting_move"
-LIVE = "meeting"
 
 
 def qr_png(url: str) -> bytes:

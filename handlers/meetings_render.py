@@ -28,6 +28,7 @@ from handlers.common import error_text
 from storage.meetings import MeetingRow, Person, TaskRow
 
 MAX_NAMES = 30
+LIVE = "meeting"  # the live-message kind of meeting notices
 
 
 def kind_label(t: Translator, kind: str) -> str:
