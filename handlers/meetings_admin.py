@@ -378,6 +378,8 @@ async def press_task(update: Update, context: BotContext) -> None:
     await query.edit_message_text(render_task(t, view, owner))
 
 
+# Anyone in a group could check in from home with a code or QR posted there.
+PRIVATE_ONLY = frozenset({"adm", "qr"})
 AdminAction = Callable[[Update, BotContext, Actor, MeetingView], Awaitable[None]]
 ACTIONS: dict[str, AdminAction] = {
     "adm": panel,
@@ -410,6 +412,11 @@ async def press_admin(update: Update, context: BotContext) -> None:
         view = await context.deps.services.meetings.manage(actor, meeting_id)
     except DomainError as exc:
         await answer(query, meeting_error(t, exc), alert=True)
+        return
+    if action in PRIVATE_ONLY and actor.in_group:
+        await answer(
+            query, t._("The check-in code stays private: open /meetings in a private chat with me."), alert=True
+        )
         return
     await answer(query)
     await ACTIONS[action](update, context, actor, view)

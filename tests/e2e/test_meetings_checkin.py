@@ -87,6 +87,9 @@ async def test_the_organiser_gets_a_qr_picture_of_the_deep_link(h: Harness) -> N
         expected, kind="png", scale=10, border=4
     )
     assert next(iter(photo.files.values())) == expected.getvalue()
+    await h.send(b.callback(SW, GROUP, cb.MEETING_ADMIN.build("qr", meeting_id)))
+    assert h.fake.answers()[-1].params["text"].startswith("签到码不能公开")
+    assert not h.fake.of("sendPhoto", GROUP.id)
     await h.send(b.callback(AUNT, b.private(AUNT), cb.MEETING_ADMIN.build("qr", meeting_id)))
     assert h.fake.answers()[-1].params["text"] == "抱歉，只有会议组织者和社工可以进行这个操作。"
     assert not h.fake.of("sendPhoto", AUNT.id)
