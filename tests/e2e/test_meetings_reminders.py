@@ -192,3 +192,17 @@ async def test_a_new_time_replans_the_reminders(h: Harness) -> None:
     h.clock.current = START - timedelta(minutes=50)  # the old one-hour reminder time
     await h.drain()
     assert reminders(h) == []
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_meeting_and_reminders(h: Harness) -> None:
+    basic = b.group(-200300, "碧水苑老群")
+    await bind(h, basic)
+    meeting_id = await quick_meeting(h, chat=basic)
+    new_id = -1009000000300
+    await h.send(b.migrate(basic, new_id, SW))
+    assert await h.rows("SELECT chat_id FROM meeting_chats WHERE meeting_id = ?", meeting_id) == [(new_id,)]
+    h.clock.current = START - timedelta(hours=1)
+    await h.drain()
+    assert len(reminders(h, new_id)) == 1 and reminders(h, basic.id) == []
+    await h.send(b.message(AUNT, b.group(new_id, "碧水苑老群"), "/meetings"))
+    assert "讨论墙绘分工" in h.fake.last_text(new_id)
