@@ -8,6 +8,7 @@ from bot.clock import Clock, to_ts
 from bot.config import Config
 from bot.services.broadcasts import BroadcastService
 from bot.services.community import CommunityService
+from bot.services.meetings import MeetingService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
@@ -27,6 +28,7 @@ class Services:
     broadcasts: BroadcastService
     reminders: ReminderService
     teams: TeamsService
+    meetings: MeetingService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -41,6 +43,14 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         broadcasts=BroadcastService(db, clock, community_id),
         reminders=ReminderService(db, clock, config.community.timezone),
         teams=TeamsService(db, clock, community_id, config.community.timezone),
+        meetings=MeetingService(
+            db,
+            clock,
+            community_id,
+            config.community.timezone,
+            (int(o.total_seconds()) for o in config.reminders.default_offsets),
+        ),
     )
     services.privacy.add_hook(services.teams.forget_hook)
+    services.privacy.add_hook(services.meetings.forget_hook)
     return services
