@@ -21,6 +21,7 @@ SOURCE_GLOBS = ("bot/*.py", "bot/services/*.py", "handlers/*.py")
 DOMAINS: dict[str, tuple[str, ...]] = {
     "core": (),
     "teams": ("handlers/teams*.py",),
+    "meetings": ("handlers/meetings*.py",),
     "polls": ("handlers/polls*.py", "handlers/proposals*.py"),
 }
 

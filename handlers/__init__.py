@@ -11,6 +11,7 @@ from handlers import (
     dispatcher,
     fallback,
     live,
+    meetings,
     middleware,
     polls,
     proposals,
@@ -20,7 +21,21 @@ from handlers import (
 )
 
 # Order matters only within a handler group; each module registers in group 0 unless it says.
-FEATURES = (middleware, live, dispatcher, start, admin, chats, broadcast, remind, teams, proposals, polls, fallback)
+FEATURES = (
+    middleware,
+    live,
+    dispatcher,
+    start,
+    admin,
+    chats,
+    broadcast,
+    remind,
+    teams,
+    meetings,
+    proposals,
+    polls,
+    fallback,
+)
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]

@@ -72,6 +72,12 @@ class LiveMessages:
         self._last_edit[(chat_id, message.message_id)] = now
         return message
 
+    async def adopt(self, chat_id: int, message_id: int, kind: str, entity_id: int) -> None:
+        """Keep a message that was already sent (e.g. by the outbox) up to date from now on."""
+        async with self.db.transaction() as conn:
+            await LiveMessagesRepository(conn).add(chat_id, message_id, kind, entity_id, to_ts(self.clock.now()))
+        self._last_edit[(chat_id, message_id)] = self._now()
+
     async def changed(self, context: BotContext, kind: str, entity_id: int) -> None:
         """An entity changed: edit its messages now if allowed, else soon."""
         for key in await LiveMessagesRepository(self.db.reader).for_entity(kind, entity_id):

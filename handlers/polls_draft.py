@@ -142,8 +142,8 @@ def render_card(t: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]
                 InlineKeyboardButton("➕", callback_data=cb.POLL_DRAFT.build("more", 0)),
             ]
         )
-    deadline = t.short_datetime(from_ts(draft.closes_at)) if draft.closes_at is not None else t._("none")
-    quorum = t._("{n} voters", n=draft.quorum) if draft.quorum else t._("none")
+    deadline = t.short_datetime(from_ts(draft.closes_at)) if draft.closes_at is not None else t._("not set")
+    quorum = t._("{n} voters", n=draft.quorum) if draft.quorum else t._("not set")
     rows += [
         [
             InlineKeyboardButton(

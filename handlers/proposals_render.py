@@ -32,8 +32,8 @@ ANSWER_WORDS = {
 def status_label(t: Translator, status: str) -> str:
     """采纳 / 不采纳 / 研究中 / 待答复."""
     return {
-        "accepted": t._("accepted"),
-        "rejected": t._("not accepted"),
+        "accepted": t._("adopted"),
+        "rejected": t._("not adopted"),
         "studying": t._("under study"),
     }.get(status, t._("awaiting an answer"))
 
@@ -120,8 +120,8 @@ def render_answer_menu(t: Translator, proposal: Proposal) -> tuple[str, InlineKe
         ]
     )
     row = [
-        InlineKeyboardButton(t._("✅ Accept"), callback_data=cb.PROPOSAL.build("acc", proposal.id)),
-        InlineKeyboardButton(t._("❌ Not accept"), callback_data=cb.PROPOSAL.build("rej", proposal.id)),
+        InlineKeyboardButton(t._("✅ Adopt"), callback_data=cb.PROPOSAL.build("acc", proposal.id)),
+        InlineKeyboardButton(t._("❌ Do not adopt"), callback_data=cb.PROPOSAL.build("rej", proposal.id)),
         InlineKeyboardButton(t._("🔍 Under study"), callback_data=cb.PROPOSAL.build("stu", proposal.id)),
     ]
     return text, InlineKeyboardMarkup([row])

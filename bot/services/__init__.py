@@ -9,6 +9,7 @@ from bot.clock import Clock, to_ts
 from bot.config import Config
 from bot.services.broadcasts import BroadcastService
 from bot.services.community import CommunityService
+from bot.services.meetings import MeetingService
 from bot.services.people import PeopleService
 from bot.services.polls import PollService
 from bot.services.privacy import PrivacyService
@@ -30,6 +31,7 @@ class Services:
     broadcasts: BroadcastService
     reminders: ReminderService
     teams: TeamsService
+    meetings: MeetingService
     proposals: ProposalService
     polls: PollService
 
@@ -46,10 +48,18 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         broadcasts=BroadcastService(db, clock, community_id),
         reminders=ReminderService(db, clock, config.community.timezone),
         teams=TeamsService(db, clock, community_id, config.community.timezone),
+        meetings=MeetingService(
+            db,
+            clock,
+            community_id,
+            config.community.timezone,
+            (int(o.total_seconds()) for o in config.reminders.default_offsets),
+        ),
         proposals=ProposalService(db, clock, community_id),
         polls=PollService(db, clock, community_id, ballot_secret(config)),
     )
     services.privacy.add_hook(services.teams.forget_hook)
+    services.privacy.add_hook(services.meetings.forget_hook)
     services.privacy.add_hook(services.polls.forget)
     return services
 

@@ -143,6 +143,7 @@ async def test_backbone_answers_with_a_reason_and_the_proposer_is_told(h: Harnes
     await h.send(b.message(UNCLE, GROUP, "/propose 碧水蓝天"))
     await h.send(b.message(SW, GROUP, "/answer 2 不采纳 经费不够"))
     assert await h.scalar("SELECT status FROM proposals WHERE number = 2") == "rejected"
+    assert "<b>不采纳</b>" in h.fake.last_text(GROUP.id) and "经费不够" in h.fake.last_text(GROUP.id)
     await h.send(b.message(UNCLE, GROUP, "/themes"))
     assert "还没有主题提案" in h.fake.last_text(GROUP.id)
     await h.send(b.message(AUNT, b.private(AUNT), "/me"))
