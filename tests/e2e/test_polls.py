@@ -576,3 +576,20 @@ async def test_forget_keeps_closed_counts_and_drops_open_votes(h: Harness) -> No
     assert view.options[0].names == [] and view.forgotten == 1
     await flush(h)
     assert "李阿姨" not in h.fake.of("editMessageText", GROUP.id)[-1].text
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_polls_and_proposals(h: Harness) -> None:
+    basic = b.group(-4000001, "碧水苑老群")
+    await bind(h, basic)
+    await h.send(b.message(AUNT, basic, "/propose 碧水蓝天"))
+    poll_id = await start_poll(h, chat=basic)
+    await vote(h, AUNT, poll_id, 1, chat=basic)
+    new = b.group(-1009999999999, "碧水苑老群")
+    await h.send(b.migrate(basic, new.id, SW))
+    assert await h.scalar("SELECT chat_id FROM polls") == new.id
+    assert await h.scalar("SELECT chat_id FROM proposals") == new.id
+    assert await h.scalar("SELECT chat_id FROM live_messages WHERE kind = 'poll'") == new.id
+    await h.send(b.message(UNCLE, new, "/polls"))
+    assert "#1 选哪个主题" in h.fake.last_text(new.id)
+    assert await vote(h, UNCLE, poll_id, 2, chat=new) == "你投给了：碧水蓝天"
+    assert await tally(h, poll_id) == {1: 1, 2: 1}
