@@ -187,7 +187,11 @@ class PollService:
     async def create(self, actor: Actor, spec: PollSpec) -> Poll:
         """Create a poll in the actor's courtyard chat."""
         scope = await self.require_launcher(actor)
-        clean = clean_spec(spec, self.clock.now())
+        now = self.clock.now()
+        clean = clean_spec(spec, now)
+        remind_before = clean.remind_before or None
+        if clean.closes_at is None or (remind_before and clean.closes_at - timedelta(seconds=remind_before) <= now):
+            remind_before = None  # a reminder "1 day before" a deadline in 3 hours would go out at once
         new = NewPoll(
             community_id=self.community_id,
             scope_id=scope,
@@ -199,11 +203,11 @@ class PollService:
             electorate=clean.electorate,
             quorum=clean.quorum,
             closes_at=to_ts(clean.closes_at) if clean.closes_at else None,
-            remind_before=clean.remind_before or None,
+            remind_before=remind_before,
         )
         async with self.db.transaction() as conn:
             repo = PollsRepository(conn)
-            poll_id = await repo.add(new, clean.options, self._now())
+            poll_id = await repo.add(new, clean.options, to_ts(now))
             poll = await repo.get(poll_id)
         assert poll is not None
         return poll

@@ -462,6 +462,17 @@ async def test_automatic_reminder_before_the_deadline_is_sent_once(tmp_path: Pat
         assert await h.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'poll_reminder'") == 1
 
 
+async def test_no_reminder_when_the_deadline_is_closer_than_the_reminder(h: Harness) -> None:
+    await bind(h)
+    await h.send(b.message(SW, GROUP, f"/vote {QUESTION}"))
+    await set_deadline(h, last(h, GROUP), "30分钟后")
+    await press(h, SW, GROUP, cb.POLL_DRAFT.build("go", 0), last(h, GROUP))
+    assert await h.rows("SELECT remind_before, remind_at FROM polls") == [(None, None)]
+    await sweep(h.context)
+    await h.drain()
+    assert not [c for c in h.fake.sent(GROUP.id) if c.text.startswith("⏰ 投票")]
+
+
 async def test_deadline_typed_wrong_or_too_soon_is_explained(h: Harness) -> None:
     await bind(h)
     await h.send(b.message(SW, GROUP, f"/vote {QUESTION}"))
