@@ -251,7 +251,11 @@ async def post_tally(context: BotContext, poll_id: int, chat_id: int) -> None:
     """Send a poll's tally message; it is then kept up to date in place."""
     view = await context.deps.services.polls.view(poll_id)
     t = await chat_translator_for_id(context, chat_id)
-    await live(context).post(context, chat_id, LIVE_KIND, poll_id, render_tally(t, view), tally_keyboard(t, view))
+    message = await live(context).post(
+        context, chat_id, LIVE_KIND, poll_id, render_tally(t, view), tally_keyboard(t, view)
+    )
+    # Only the newest copy in a chat is kept up to date; its buttons work on any copy.
+    await live(context).retire(chat_id, LIVE_KIND, poll_id, keep=message.message_id)
 
 
 # -- voting and poll admin buttons --------------------------------------------------------------------

@@ -122,7 +122,9 @@ async def show_themes(update: Update, context: BotContext) -> None:
         await reply(update, proposals_error(t, exc))
         return
     text, markup = render_list(t, proposals)
-    await live(context).post(context, actor.chat_id, LIVE_KIND, scope, text, markup)
+    message = await live(context).post(context, actor.chat_id, LIVE_KIND, scope, text, markup)
+    # Only the newest list in a chat follows the supports; older copies would cost edits nobody reads.
+    await live(context).retire(actor.chat_id, LIVE_KIND, scope, keep=message.message_id)
 
 
 async def press_proposal(update: Update, context: BotContext) -> None:
