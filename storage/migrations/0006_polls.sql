@@ -88,6 +88,8 @@ CREATE TABLE poll_ballots (
     PRIMARY KEY (poll_id, voter_key)
 ) WITHOUT ROWID;
 CREATE INDEX poll_ballots_user ON poll_ballots(user_id) WHERE user_id IS NOT NULL;
+-- Public polls: one ballot per person even if the key's secret (the token) ever changed.
+CREATE UNIQUE INDEX poll_ballots_one_each ON poll_ballots(poll_id, user_id) WHERE user_id IS NOT NULL;
 
 CREATE TABLE poll_choices (
     poll_id    INTEGER NOT NULL,
