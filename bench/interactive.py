@@ -96,6 +96,40 @@ async def bench_joins(folder: Path, n: int) -> None:
     emit("join_p99_ms", percentile(latencies, 99) * 1000, "ms")
 
 
+async def _prepare_poll(h: Harness) -> tuple[Harness, int, int]:
+    await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
+    await h.send(b.message(SW, GROUP, "/vote 选哪个主题 | 汉藏文化融合 | 碧水蓝天 | 环境美化 | 院落花园"))
+    card = h.fake.sent(GROUP.id)[-1]
+    await h.send(b.callback(SW, GROUP, cb.POLL_DRAFT.build("go", 0), message_id=card.message_id))
+    poll_id = int(await h.scalar("SELECT id FROM polls"))
+    message_id = int(await h.scalar("SELECT message_id FROM live_messages WHERE kind = 'poll'"))
+    return h, poll_id, message_id
+
+
+def _votes(state: tuple[Harness, int, int], n: int) -> list[dict[str, Any]]:
+    """Each voter presses twice (a change of mind), the second press after the first."""
+    _, poll_id, message_id = state
+    voters = [b.TgUser(400000 + i, f"居民{i}") for i in range(n // 2)]
+    return [
+        b.callback(u, GROUP, cb.VOTE.build("v", poll_id, 1 + (i + round_) % 4), message_id=message_id)
+        for round_ in range(2)
+        for i, u in enumerate(voters)
+    ]
+
+
+async def bench_votes(folder: Path, n: int) -> None:
+    """Poll votes: ballot upsert, live tally marked dirty, answer."""
+    floor_s, _, _ = await _run(folder / "vote-floor", _prepare_poll, _votes, n, floor="app")
+    real_s, latencies, _ = await _run(folder / "vote-real", _prepare_poll, _votes, n, floor="")
+    emit("vote_presses", n, "presses")
+    emit("vote_floor_per_s", n / floor_s, "presses/s")
+    emit("vote_per_s", n / real_s, "presses/s")
+    emit("vote_ratio", floor_s / real_s, "x")
+    emit("vote_p50_ms", percentile(latencies, 50) * 1000, "ms")
+    emit("vote_p99_ms", percentile(latencies, 99) * 1000, "ms")
+
+
 def run(folder: Path, quick: bool) -> None:
     """Run the interactive benchmarks."""
     asyncio.run(bench_joins(folder, 500 if quick else 3000))
+    asyncio.run(bench_votes(folder, 500 if quick else 3000))

@@ -109,3 +109,11 @@ MEETING_ADMIN = family(
     "mc", {"show", "adm", "qr", "who", "min", "mfin", "pub", "cancel", "cok", "move", "mvok"}, nargs=1
 )
 MEETING_TASK = family("mk", {"done"}, nargs=1)
+
+# Theme proposals and polls (handlers/proposals.py, handlers/polls.py).
+PROPOSAL = family("pp", {"sup", "photo", "yes", "no", "acc", "rej", "stu"}, nargs=1)
+VOTE = family("pv", {"v"}, nargs=2)
+POLL_DRAFT = family(
+    "pc", {"pick", "next", "kind", "more", "less", "anon", "dl", "rem", "quo", "elec", "go", "cancel"}, nargs=1
+)
+POLL_ADMIN = family("po", {"close", "remind", "outcome", "show"}, nargs=1)

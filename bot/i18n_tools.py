@@ -22,6 +22,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "core": (),
     "teams": ("handlers/teams*.py",),
     "meetings": ("handlers/meetings*.py",),
+    "polls": ("handlers/polls*.py", "handlers/proposals*.py"),
 }
 
 

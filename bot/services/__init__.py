@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from bot.clock import Clock, to_ts
@@ -10,7 +11,9 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.community import CommunityService
 from bot.services.meetings import MeetingService
 from bot.services.people import PeopleService
+from bot.services.polls import PollService
 from bot.services.privacy import PrivacyService
+from bot.services.proposals import ProposalService
 from bot.services.reminders import ReminderService
 from bot.services.teams import TeamsService
 from storage.chats import ChatsRepository
@@ -29,6 +32,8 @@ class Services:
     reminders: ReminderService
     teams: TeamsService
     meetings: MeetingService
+    proposals: ProposalService
+    polls: PollService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -50,7 +55,16 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
             config.community.timezone,
             (int(o.total_seconds()) for o in config.reminders.default_offsets),
         ),
+        proposals=ProposalService(db, clock, community_id),
+        polls=PollService(db, clock, community_id, ballot_secret(config)),
     )
     services.privacy.add_hook(services.teams.forget_hook)
     services.privacy.add_hook(services.meetings.forget_hook)
+    services.privacy.add_hook(services.polls.forget)
     return services
+
+
+def ballot_secret(config: Config) -> bytes:
+    """The key that turns (poll, person) into a ballot key; derived from the token, which never enters the db."""
+    # Rotating the token makes open anonymous polls forget who voted (they could vote again).
+    return hashlib.sha256(b"courtyard-bot/poll-ballots\0" + config.telegram.token.encode()).digest()
