@@ -89,6 +89,8 @@ def resident_commands(t: Translator) -> list[BotCommand]:
     """The menu every resident sees."""
     return [
         BotCommand("menu", t._("Main menu with big buttons")),
+        BotCommand("themes", t._("Theme proposals: propose and support")),
+        BotCommand("polls", t._("Open polls")),
         BotCommand("teams", t._("Teams of this courtyard")),
         BotCommand("meetings", t._("Upcoming meetings")),
         BotCommand("me", t._("My teams, roles and language")),
@@ -104,6 +106,7 @@ def organiser_commands(t: Translator) -> list[BotCommand]:
     """The larger menu of group admins and social workers."""
     return [
         *resident_commands(t),
+        BotCommand("vote", t._("Start a poll")),
         BotCommand("newteam", t._("Start a team sign-up")),
         BotCommand("meeting", t._("Announce a meeting in one line")),
         BotCommand("newmeeting", t._("Plan a meeting step by step")),
