@@ -64,7 +64,18 @@ def _unclaimed(data: object) -> bool:
     """True for button data that no declared family would route."""
     if not isinstance(data, str):
         return True
-    return not any(data.startswith(fam.head) for fam in FAMILIES.values())
+    return not data.startswith(_heads())
+
+
+def _heads() -> tuple[str, ...]:
+    """Every family's versioned prefix (families are all declared at import time)."""
+    global _HEADS
+    if len(_HEADS) != len(FAMILIES):
+        _HEADS = tuple(fam.head for fam in FAMILIES.values())
+    return _HEADS
+
+
+_HEADS: tuple[str, ...] = ()
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -31,7 +31,7 @@ class Database:
         self.path = str(path)
         self._synchronous = synchronous
         self._writer: InlineConnection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None  # an InlineConnection, typed as aiosqlite's
         # One connection serialises statements, not transactions: without this lock two
         # coroutines would interleave their statements inside one BEGIN ... COMMIT.
         self._lock = asyncio.Lock()
@@ -52,8 +52,11 @@ class Database:
             # An in-memory database is private to its connection, so reads share the writer.
             self._reader = cast(aiosqlite.Connection, self._writer)
         else:
-            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
-            await self._configure(self._reader)
+            # Reads are point lookups (a team, a poll, a person): inline too, on their own
+            # connection so they see only committed data (WAL snapshot), never a batch in flight.
+            reader = InlineConnection(sqlite3.connect(self.path, isolation_level=None, check_same_thread=False))
+            await self._configure(reader)
+            self._reader = cast(aiosqlite.Connection, reader)
 
     async def _configure(self, conn: aiosqlite.Connection | InlineConnection) -> None:
         conn.row_factory = sqlite3.Row
