@@ -32,6 +32,7 @@ class Database:
         self._synchronous = synchronous
         self._writer: InlineConnection | None = None
         self._reader: aiosqlite.Connection | None = None  # an InlineConnection, typed as aiosqlite's
+        self._bulk: aiosqlite.Connection | None = None
         # One connection serialises statements, not transactions: without this lock two
         # coroutines would interleave their statements inside one BEGIN ... COMMIT.
         self._lock = asyncio.Lock()
@@ -57,6 +58,9 @@ class Database:
             reader = InlineConnection(sqlite3.connect(self.path, isolation_level=None, check_same_thread=False))
             await self._configure(reader)
             self._reader = cast(aiosqlite.Connection, reader)
+            # Long queries (statistics, exports) run on aiosqlite's thread so the loop stays free.
+            self._bulk = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._configure(self._bulk)
 
     async def _configure(self, conn: aiosqlite.Connection | InlineConnection) -> None:
         conn.row_factory = sqlite3.Row
@@ -67,6 +71,9 @@ class Database:
 
     async def close(self) -> None:
         """Close the connections (idempotent)."""
+        if self._bulk is not None:
+            await self._bulk.close()
+            self._bulk = None
         if self._reader is not None and self._reader is not cast(object, self._writer):
             await self._reader.close()
         if self._writer is not None:
@@ -80,6 +87,13 @@ class Database:
             raise RuntimeError("database is not open")
         # Typed as aiosqlite's connection: InlineConnection offers the same async surface.
         return cast(aiosqlite.Connection, self._writer)
+
+    @property
+    def bulk(self) -> aiosqlite.Connection:
+        """A threaded read connection for long queries (statistics, exports); never blocks the loop."""
+        if self._bulk is not None:
+            return self._bulk
+        return self.reader
 
     @property
     def reader(self) -> aiosqlite.Connection:
