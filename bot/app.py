@@ -95,7 +95,12 @@ def resident_commands(t: Translator) -> list[BotCommand]:
     """The menu every resident sees."""
     return [
         BotCommand("menu", t._("Main menu with big buttons")),
+        BotCommand("themes", t._("Theme proposals: propose and support")),
+        BotCommand("polls", t._("Open polls")),
+        BotCommand("teams", t._("Teams of this courtyard")),
+        BotCommand("meetings", t._("Upcoming meetings")),
         BotCommand("me", t._("My teams, roles and language")),
+        BotCommand("reminders", t._("Reminders in this chat")),
         BotCommand("help", t._("What this bot does")),
         BotCommand("lang", t._("Choose the language")),
         BotCommand("privacy", t._("What is stored about me")),
@@ -107,6 +112,12 @@ def organiser_commands(t: Translator) -> list[BotCommand]:
     """The larger menu of group admins and social workers."""
     return [
         *resident_commands(t),
+        BotCommand("vote", t._("Start a poll")),
+        BotCommand("newteam", t._("Start a team sign-up")),
+        BotCommand("meeting", t._("Announce a meeting in one line")),
+        BotCommand("newmeeting", t._("Plan a meeting step by step")),
+        BotCommand("remind", t._("Set a reminder for this chat")),
+        BotCommand("broadcast", t._("Send a notice to many courtyards")),
         BotCommand("courtyards", t._("All courtyards and their groups")),
         BotCommand("bind", t._("Bind this group to a courtyard")),
         BotCommand("unbind", t._("Unbind this group")),

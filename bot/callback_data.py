@@ -93,3 +93,27 @@ FORGET = family("fg", {"yes", "no"}, nargs=0)
 # Broadcasts and reminders (handlers/broadcast.py, handlers/remind.py).
 BROADCAST = family("bc", {"all", "yard", "send", "cancel"}, nargs=1)
 REMINDER = family("rm", {"cancel"}, nargs=1)
+# Teams (handlers/teams.py): actions on a team, its settings (team id, value), captain decisions (request number).
+TEAM = family("tm", {"join", "leave", "roster", "set", "call"}, nargs=1)
+TEAM_SET = family("tj", {"cap", "ask", "appr", "open", "nodl", "kick", "back"}, nargs=2)
+TEAM_DECIDE = family("ta", {"ok", "no", "rm"}, nargs=1)
+
+# Meetings (handlers/meetings*.py): wizard, answers, organiser panel and check-in, tasks.
+MEETING_WIZARD = family(
+    "mt",
+    {"kind", "tyes", "tno", "yard", "all", "ynext", "cap", "off", "undec", "onext", "ok", "cancel", "resume", "new"},
+    nargs=1,
+)
+RSVP = family("mr", {"yes", "maybe", "no", "ics"}, nargs=1)
+MEETING_ADMIN = family(
+    "mc", {"show", "adm", "qr", "who", "min", "mfin", "pub", "cancel", "cok", "move", "mvok"}, nargs=1
+)
+MEETING_TASK = family("mk", {"done"}, nargs=1)
+
+# Theme proposals and polls (handlers/proposals.py, handlers/polls.py).
+PROPOSAL = family("pp", {"sup", "photo", "yes", "no", "acc", "rej", "stu"}, nargs=1)
+VOTE = family("pv", {"v"}, nargs=2)
+POLL_DRAFT = family(
+    "pc", {"pick", "next", "kind", "more", "less", "anon", "dl", "rem", "quo", "elec", "go", "cancel"}, nargs=1
+)
+POLL_ADMIN = family("po", {"close", "remind", "outcome", "show"}, nargs=1)

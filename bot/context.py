@@ -93,11 +93,16 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     def deps(self) -> Deps:
         """Return the dependencies; only valid after post_init."""
         data = self.bot_data
+        cached = data.extra.get("deps")
+        if isinstance(cached, Deps) and cached.services is data.services:
+            return cached
         if data.config is None or data.db is None or data.clock is None or data.catalogs is None:
             raise RuntimeError("application not initialised")
         if data.services is None:
             raise RuntimeError("services not built")
-        return Deps(data.config, data.db, data.clock, data.catalogs, data.services, data.admins)
+        deps = Deps(data.config, data.db, data.clock, data.catalogs, data.services, data.admins)
+        data.extra["deps"] = deps
+        return deps
 
 
 BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

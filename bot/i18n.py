@@ -99,12 +99,17 @@ class Catalogs:
 
     def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
         self._translations = {loc: load_translations(loc, locales_dir) for loc in SUPPORTED_LOCALES}
+        self._cache: dict[tuple[str, str], Translator] = {}
 
     def translator(self, locale: str, tz: ZoneInfo) -> Translator:
-        """Return a Translator for a locale and time zone."""
+        """Return the (shared, immutable) Translator for a locale and time zone."""
         if locale not in self._translations:
             locale = SUPPORTED_LOCALES[0]
-        return Translator(self._translations[locale], locale, tz)
+        key = (locale, str(tz))
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = Translator(self._translations[locale], locale, tz)
+        return found
 
 
 def _fill(template: str, values: dict[str, object]) -> str:

@@ -20,6 +20,9 @@ SOURCE_GLOBS = ("bot/*.py", "bot/services/*.py", "handlers/*.py")
 # a file belongs to the first domain whose pattern matches, "core" takes the rest.
 DOMAINS: dict[str, tuple[str, ...]] = {
     "core": (),
+    "teams": ("handlers/teams*.py",),
+    "meetings": ("handlers/meetings*.py",),
+    "polls": ("handlers/polls*.py", "handlers/proposals*.py"),
 }
 
 
@@ -131,6 +134,26 @@ def problems() -> list[str]:
                 for text in strings:
                     if isinstance(text, str) and text and placeholders(text) != wanted:
                         found.append(f"{path.relative_to(ROOT)}: placeholders differ in {key!r}")
+    found.extend(conflicts())
+    return found
+
+
+def conflicts() -> list[str]:
+    """Messages translated differently in two domains (all domains merge into one catalogue)."""
+    seen: dict[tuple[str, str], tuple[str, object]] = {}
+    found: list[str] = []
+    for locale in SUPPORTED_LOCALES:
+        for domain in domains():
+            path = po_path(locale, domain)
+            if not path.exists():
+                continue
+            for message in _read(path, locale):
+                if not message.id or not message.string:
+                    continue
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                earlier = seen.setdefault((locale, key), (domain, message.string))
+                if earlier[1] != message.string:
+                    found.append(f"{locale}: {key!r} is translated differently in {earlier[0]} and {domain}")
     return found
 
 

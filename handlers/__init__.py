@@ -4,10 +4,38 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, broadcast, chats, dispatcher, fallback, live, middleware, start
+from handlers import (
+    admin,
+    broadcast,
+    chats,
+    dispatcher,
+    fallback,
+    live,
+    meetings,
+    middleware,
+    polls,
+    proposals,
+    remind,
+    start,
+    teams,
+)
 
 # Order matters only within a handler group; each module registers in group 0 unless it says.
-FEATURES = (middleware, live, dispatcher, start, admin, chats, broadcast, fallback)
+FEATURES = (
+    middleware,
+    live,
+    dispatcher,
+    start,
+    admin,
+    chats,
+    broadcast,
+    remind,
+    teams,
+    meetings,
+    proposals,
+    polls,
+    fallback,
+)
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]

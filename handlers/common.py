@@ -20,6 +20,7 @@ from bot.html_text import truncate_html
 from bot.i18n import Translator, resolve_locale
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied, WrongChat
+from bot.timeparse import TimeParseError
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,18 @@ async def parse_or_refuse(update: Update, context: BotContext, fam: Family) -> t
         t = await tr(update, context)
         await answer(query, t._("This button is no longer valid."), alert=False)
         return None
+
+
+def time_error_text(t: Translator, exc: TimeParseError) -> str:
+    """Say what was not understood in a typed time, and how to write one."""
+    example = t._("For example: 明天下午3点, 周六上午10点, 12月5日 19:30, 每周三晚上7点.")
+    reason = {
+        "empty": t._("Please tell me when."),
+        "past": t._("That time has already passed: {what}.", what=exc.fragment),
+        "invalid_date": t._("There is no such date or time: {what}.", what=exc.fragment),
+        "no_time": t._("Please add a time of day to {what}.", what=exc.fragment),
+    }.get(exc.reason, t._("I did not understand the time “{what}”.", what=exc.fragment))
+    return f"{reason}\n{example}"
 
 
 def retry_seconds(exc: RetryAfter) -> float:

@@ -2,7 +2,7 @@
 
 Scheduled and bulk messages are rows in `outbox` first (committed with the change that caused
 them), so a restart loses none. This loop sends what is due: at most one message a second per
-chat, twenty a minute per group, twenty-five a second overall; it honours 429 retry_after,
+chat, twenty a minute per group, twenty-nine a second overall; it honours 429 retry_after,
 marks chats that answer 403 unreachable (never retried), follows group→supergroup
 migrations, and lets each kind decide what an interrupted send means (see ARCHITECTURE.md).
 """
@@ -143,7 +143,7 @@ class Dispatcher:
         while time.monotonic() < deadline:
             await self.run_once(context)
             if self._in_flight:
-                await asyncio.wait(self._in_flight, timeout=0.05)
+                await asyncio.wait(self._in_flight, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
                 continue
             pending = await self.db.fetchone(
                 "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?",

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot.callback_data import FAMILIES
 from bot.context import BotContext
 from handlers.common import answer, reply, tr
 
@@ -68,13 +69,30 @@ def _unclaimed(app: Application, data: object) -> bool:  # type: ignore[type-arg
     """
     if not isinstance(data, str):
         return True
+    heads, others = _claimed(app)
+    return not data.startswith(heads) and not any(_routes(pattern, data) for pattern in others)
+
+
+def _claimed(app: Application) -> tuple[tuple[str, ...], tuple[object, ...]]:  # type: ignore[type-arg]
+    """Family prefixes with a handler, and any other patterns; cached until handlers change."""
+    count = sum(len(handlers) for handlers in app.handlers.values())
+    cached = app.bot_data.extra.get("claimed_buttons")
+    if cached is not None and cached[0] == count:
+        return cached[1], cached[2]
+    family_of = {fam.pattern: fam.head for fam in FAMILIES.values()}
+    heads: list[str] = []
+    others: list[object] = []
     for group, handlers in app.handlers.items():
-        if group == FALLBACK_GROUP:
-            continue
         for handler in handlers:
-            if isinstance(handler, CallbackQueryHandler) and _routes(handler.pattern, data):
-                return False
-    return True
+            if group == FALLBACK_GROUP or not isinstance(handler, CallbackQueryHandler):
+                continue
+            pattern = handler.pattern
+            if isinstance(pattern, re.Pattern) and pattern.pattern in family_of:
+                heads.append(family_of[pattern.pattern])
+            else:
+                others.append(pattern)
+    app.bot_data.extra["claimed_buttons"] = (count, tuple(heads), tuple(others))
+    return tuple(heads), tuple(others)
 
 
 def _routes(pattern: object, data: str) -> bool:

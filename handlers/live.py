@@ -72,6 +72,19 @@ class LiveMessages:
         self._last_edit[(chat_id, message.message_id)] = now
         return message
 
+    async def adopt(self, chat_id: int, message_id: int, kind: str, entity_id: int) -> None:
+        """Keep a message that was already sent (e.g. by the outbox) up to date from now on."""
+        async with self.db.transaction() as conn:
+            await LiveMessagesRepository(conn).add(chat_id, message_id, kind, entity_id, to_ts(self.clock.now()))
+        self._last_edit[(chat_id, message_id)] = self._now()
+
+    async def retire(self, chat_id: int, kind: str, entity_id: int, *, keep: int) -> None:
+        """Stop updating a chat's older copies of an entity's message (a newer one was just posted)."""
+        for key in await LiveMessagesRepository(self.db.reader).for_entity(kind, entity_id):
+            if key[0] == chat_id and key[1] != keep:
+                self._dirty.pop(key, None)
+                await self._forget(*key)
+
     async def changed(self, context: BotContext, kind: str, entity_id: int) -> None:
         """An entity changed: edit its messages now if allowed, else soon."""
         for key in await LiveMessagesRepository(self.db.reader).for_entity(kind, entity_id):
@@ -95,12 +108,13 @@ class LiveMessages:
             renderer = self._renderers.get(kind)
             if renderer is None:
                 continue
+            # Claimed before the first await: concurrent flushes (one per vote) must not both edit.
+            self._last_edit[key] = now
+            self._chat_next[chat_id] = now + PER_CHAT_S
             rendered = await renderer(context, entity_id, chat_id)
             if rendered is None:
                 await self._forget(chat_id, message_id)
                 continue
-            self._last_edit[key] = now
-            self._chat_next[chat_id] = now + PER_CHAT_S
             await self._edit(context, key, rendered, kind, entity_id)
 
     async def _edit(self, context: BotContext, key: Key, rendered: Rendered, kind: str, entity_id: int) -> None:

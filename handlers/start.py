@@ -12,9 +12,6 @@ from bot.i18n import Translator
 from bot.services.errors import WrongChat
 from handlers.common import answer, buttons, command, edit, error_text, parse_or_refuse, reply, tr
 
-# Features that have not landed yet; the menu says so honestly instead of pretending.
-COMING_SOON = {"teams", "themes", "polls", "meetings", "feedback"}
-
 
 def render_help(t: Translator, community: str) -> str:
     """The /start and /help text for residents, backbone and social workers."""
@@ -25,16 +22,29 @@ def render_help(t: Translator, community: str) -> str:
             "",
             t._("<b>Residents</b>"),
             t._("/menu – big buttons for everything below"),
-            t._("/me – your teams, roles and language"),
+            t._("/propose 主题 – propose a theme for the courtyard; /themes – support others' with 👍"),
+            t._("/polls – open polls: vote with the buttons"),
+            t._("/teams – this courtyard's teams; /join, /leave, /roster; /myteams – your teams"),
+            t._("/meetings – upcoming meetings (press 参加 / 待定 / 不参加); /checkin 签到码 – check in"),
+            t._("/remind 周六上午9点 带上扫帚 – a reminder for yourself (in private); /reminders – list and cancel"),
+            t._("/me – your teams, meetings, roles and language"),
             t._("/lang – choose Chinese or English"),
             t._("/privacy – what I store about you; /forget – erase it"),
             "",
             t._("<b>Backbone volunteers and team captains</b>"),
             t._("Group admins of a courtyard chat count as backbone there."),
+            t._("/vote 问题 | 选项一 | 选项二 – start a poll (or /vote alone: from proposals)"),
+            t._("/answer 编号 – answer a proposal (采纳 / 不采纳 / 研究中); /outcome 编号 – record a poll's outcome"),
+            t._("/newteam 队名 [名额] – start a sign-up; /captain, /teamsettings, /callteam"),
+            t._("/meeting 坝坝会 明天下午3点 院坝 主题 – announce a meeting; /newmeeting – step by step in private"),
+            t._("/minutes and /task – record decisions and tasks after a meeting"),
+            t._("/remind 时间 内容 – a reminder for the whole group"),
             "",
             t._("<b>Social workers</b>"),
             t._("/bind 院落名 – bind this group to a courtyard; /unbind; /courtyards – all courtyards"),
             t._("/grant and /revoke – reply to someone's message to make them backbone (or /grant 社工)"),
+            t._("/broadcast 通知 – send a notice to all or chosen courtyard groups, with a delivery report"),
+            t._("/exportroster – team rosters as Excel"),
             "",
             t._("Type /cancel at any time to stop what you are doing."),
         ]

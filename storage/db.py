@@ -9,10 +9,14 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
+from storage.inline import InlineConnection
+
+MAX_GROUP_COMMIT = 256
+GROUP_COMMIT_WAIT_S = 0.25
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -26,34 +30,51 @@ class Database:
     def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
         self.path = str(path)
         self._synchronous = synchronous
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
-        # aiosqlite serialises statements, not transactions: without this lock two
+        self._writer: InlineConnection | None = None
+        self._reader: aiosqlite.Connection | None = None  # an InlineConnection, typed as aiosqlite's
+        self._bulk: aiosqlite.Connection | None = None
+        # One connection serialises statements, not transactions: without this lock two
         # coroutines would interleave their statements inside one BEGIN ... COMMIT.
         self._lock = asyncio.Lock()
+        self._waiting = 0  # coroutines queued for the lock
+        self._batch: list[asyncio.Future[None]] = []  # blocks done but not yet committed
+        self._rescues: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
         """Open both connections and apply the per-connection pragmas."""
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        # An in-memory database is private to its connection, so tests share the writer.
-        self._reader = self._writer if self.path == ":memory:" else await self._connect()
-
-    async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves instead of letting
         # the sqlite3 module open deferred transactions behind our back.
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._writer = InlineConnection(raw)
+        await self._configure(self._writer)
+        if self.path == ":memory:":
+            # An in-memory database is private to its connection, so reads share the writer.
+            self._reader = cast(aiosqlite.Connection, self._writer)
+        else:
+            # Reads are point lookups (a team, a poll, a person): inline too, on their own
+            # connection so they see only committed data (WAL snapshot), never a batch in flight.
+            reader = InlineConnection(sqlite3.connect(self.path, isolation_level=None, check_same_thread=False))
+            await self._configure(reader)
+            self._reader = cast(aiosqlite.Connection, reader)
+            # Long queries (statistics, exports) run on aiosqlite's thread so the loop stays free.
+            self._bulk = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._configure(self._bulk)
+
+    async def _configure(self, conn: aiosqlite.Connection | InlineConnection) -> None:
         conn.row_factory = sqlite3.Row
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute(f"PRAGMA synchronous={self._synchronous}")
-        return conn
 
     async def close(self) -> None:
         """Close the connections (idempotent)."""
-        if self._reader is not None and self._reader is not self._writer:
+        if self._bulk is not None:
+            await self._bulk.close()
+            self._bulk = None
+        if self._reader is not None and self._reader is not cast(object, self._writer):
             await self._reader.close()
         if self._writer is not None:
             await self._writer.close()
@@ -64,7 +85,15 @@ class Database:
         """The writer connection; use transaction() to change data."""
         if self._writer is None:
             raise RuntimeError("database is not open")
-        return self._writer
+        # Typed as aiosqlite's connection: InlineConnection offers the same async surface.
+        return cast(aiosqlite.Connection, self._writer)
+
+    @property
+    def bulk(self) -> aiosqlite.Connection:
+        """A threaded read connection for long queries (statistics, exports); never blocks the loop."""
+        if self._bulk is not None:
+            return self._bulk
+        return self.reader
 
     @property
     def reader(self) -> aiosqlite.Connection:
@@ -75,17 +104,105 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one BEGIN IMMEDIATE transaction; commit on success."""
+        """Run the block atomically and return only after it is durably committed.
+
+        Group commit: blocks run one at a time, each inside a SAVEPOINT of a shared
+        BEGIN IMMEDIATE transaction. When other blocks are already waiting, a finished block
+        leaves the COMMIT (one fsync) to the last of them and waits for it, so a burst of
+        concurrent votes costs one commit instead of one each. A failing block rolls back
+        only its own savepoint.
+        """
         conn = self.writer
-        async with self._lock:
-            await conn.execute("BEGIN IMMEDIATE")
+        self._waiting += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._waiting -= 1
+        commit_waiter: asyncio.Future[None] | None = None
+        failure: BaseException | None = None
+        try:
+            if not conn.in_transaction:
+                await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("SAVEPOINT unit")
             try:
                 yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
+            except BaseException as exc:
+                failure = exc
+                await self._undo_unit(conn)
             else:
-                await conn.execute("COMMIT")
+                await conn.execute("RELEASE unit")
+            commit_waiter = asyncio.get_running_loop().create_future()
+            self._batch.append(commit_waiter)
+            if not (self._waiting > 0 and len(self._batch) < MAX_GROUP_COMMIT and conn.in_transaction):
+                await self._commit_batch(conn)
+        finally:
+            self._lock.release()
+        if commit_waiter is not None:
+            # The committer waits the same way as the blocks it committed for, so they all
+            # resume in the order they ran: the first to press is the first to be answered.
+            await self._await_commit(commit_waiter)
+        if failure is not None:
+            raise failure
+
+    async def _undo_unit(self, conn: aiosqlite.Connection) -> None:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK TO unit")
+            await conn.execute("RELEASE unit")
+        else:
+            # SQLite rolled the whole transaction back (e.g. disk full): the batch is lost.
+            self._fail_batch(sqlite3.OperationalError("transaction rolled back"))
+
+    async def _commit_batch(self, conn: aiosqlite.Connection) -> None:
+        waiters, self._batch = self._batch, []
+        if not conn.in_transaction:
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            return
+        try:
+            assert self._writer is not None
+            await self._writer.commit_off_loop()
+        except BaseException as exc:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            raise
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _fail_batch(self, exc: BaseException) -> None:
+        waiters, self._batch = self._batch, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(exc)
+
+    async def _await_commit(self, waiter: asyncio.Future[None]) -> None:
+        if waiter.done():
+            # We committed: yield once so the blocks committed with us, already woken in the
+            # order they ran, resume first. Awaiting a done future would not yield at all.
+            await asyncio.sleep(0)
+            waiter.result()
+            return
+        # The block expected to commit may be cancelled before it runs; commit ourselves then.
+        rescue = asyncio.get_running_loop().call_later(GROUP_COMMIT_WAIT_S, self._schedule_rescue, waiter)
+        try:
+            await waiter
+        finally:
+            rescue.cancel()
+
+    def _schedule_rescue(self, waiter: asyncio.Future[None]) -> None:
+        if not waiter.done():
+            task = asyncio.ensure_future(self._rescue(waiter))
+            self._rescues.add(task)
+            task.add_done_callback(self._rescues.discard)
+
+    async def _rescue(self, waiter: asyncio.Future[None]) -> None:
+        async with self._lock:
+            if not waiter.done():
+                await self._commit_batch(self.writer)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read-only query on the reader connection."""
@@ -136,8 +253,19 @@ class Database:
     async def backup(self, target: Path) -> None:
         """Copy the live database to target with SQLite's online backup API."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(str(target)) as dest:
-            await self.writer.backup(dest)
+        async with self._lock:
+            await self._commit_batch(self.writer)
+            assert self._writer is not None
+            source = self._writer.raw
+
+            def copy() -> None:
+                dest = sqlite3.connect(str(target))
+                try:
+                    source.backup(dest)
+                finally:
+                    dest.close()
+
+            await asyncio.to_thread(copy)
 
 
 def available_migrations() -> list[tuple[int, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -85,7 +86,9 @@ class FakeBotAPI(BaseRequest):
         self.enforce: Any = None
         self.violations = 0
         self.violation_log: list[tuple[str, int, float]] = []
-        self._sent_at: list[tuple[float, int]] = []
+        self._recent_global: deque[float] = deque()
+        self._chat_last: dict[int, float] = {}
+        self._group_recent: dict[int, deque[float]] = {}
 
     # -- BaseRequest --------------------------------------------------------------
     @property
@@ -129,7 +132,7 @@ class FakeBotAPI(BaseRequest):
                 self.violations += 1
                 self.calls.append(call)
                 return self._error(Failure(api_method, call.chat_id, "429", 1, retry_after=1))
-            self._sent_at.append((call.at, call.chat_id))
+            self._count_send(call.chat_id, call.at)
         failure = self._failure_for(call)
         if failure is not None:
             self.calls.append(call)
@@ -144,20 +147,30 @@ class FakeBotAPI(BaseRequest):
     def _over_limit(self, chat_id: int, now: float) -> bool:
         limits = self.enforce
         slack = 0.9  # requests arrive with a little jitter; Telegram is not exact either
-        recent_global = [t for t, _ in self._sent_at if now - t < limits.global_window * slack]
-        if len(recent_global) >= limits.global_per_window:
-            self.violation_log.append(("global", chat_id, len(recent_global)))
+        window = limits.global_window * slack
+        while self._recent_global and now - self._recent_global[0] >= window:
+            self._recent_global.popleft()
+        if len(self._recent_global) >= limits.global_per_window:
+            self.violation_log.append(("global", chat_id, len(self._recent_global)))
             return True
-        mine = [t for t, c in self._sent_at if c == chat_id]
-        if mine and now - mine[-1] < limits.per_chat_interval * slack:
-            self.violation_log.append(("chat", chat_id, now - mine[-1]))
+        last = self._chat_last.get(chat_id)
+        if last is not None and now - last < limits.per_chat_interval * slack:
+            self.violation_log.append(("chat", chat_id, now - last))
             return True
         if chat_id < 0:
-            window = [t for t in mine if now - t < limits.group_window * slack]
-            if len(window) >= limits.group_per_window:
-                self.violation_log.append(("group", chat_id, len(window)))
+            group = self._group_recent.setdefault(chat_id, deque())
+            while group and now - group[0] >= limits.group_window * slack:
+                group.popleft()
+            if len(group) >= limits.group_per_window:
+                self.violation_log.append(("group", chat_id, len(group)))
                 return True
         return False
+
+    def _count_send(self, chat_id: int, now: float) -> None:
+        self._recent_global.append(now)
+        self._chat_last[chat_id] = now
+        if chat_id < 0:
+            self._group_recent.setdefault(chat_id, deque()).append(now)
 
     # -- error injection ----------------------------------------------------------
     def fail(
@@ -254,7 +267,9 @@ class FakeBotAPI(BaseRequest):
             message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"d{message_id}"}
         if "reply_markup" in call.params:
             markup = call.params["reply_markup"]
-            message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            markup = json.loads(markup) if isinstance(markup, str) else markup
+            if "inline_keyboard" in markup:  # Telegram echoes only inline keyboards (not ForceReply)
+                message["reply_markup"] = markup
         self.messages[(chat_id, message_id)] = message
         return message
 

@@ -169,7 +169,7 @@ class FakeTelegramServer:
         self._status: dict[int, int] = {}  # id(call) -> HTTP status, once answered
         self._records = 0
         self._stopping = False
-        self._server = ThreadingHTTPServer((LOOPBACK, port), _handler_for(self))
+        self._server = _Server((LOOPBACK, port), _handler_for(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._thread: threading.Thread | None = None
@@ -354,6 +354,12 @@ class FakeTelegramServer:
         with self._lock:
             calls = list(self.api.calls)[since:]
             return [asdict(Recorded.of(since + i, c, self._status.get(id(c), 0))) for i, c in enumerate(calls)]
+
+
+class _Server(ThreadingHTTPServer):
+    # The bot opens dozens of connections at once (concurrent updates); the default backlog of 5
+    # would refuse some, which the bot sees as network errors Telegram never causes.
+    request_queue_size = 256
 
 
 def _handler_for(server: FakeTelegramServer) -> type[BaseHTTPRequestHandler]:

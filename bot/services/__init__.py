@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from bot.clock import Clock, to_ts
 from bot.config import Config
 from bot.services.broadcasts import BroadcastService
 from bot.services.community import CommunityService
+from bot.services.meetings import MeetingService
 from bot.services.people import PeopleService
+from bot.services.polls import PollService
 from bot.services.privacy import PrivacyService
+from bot.services.proposals import ProposalService
+from bot.services.reminders import ReminderService
+from bot.services.teams import TeamsService
 from storage.chats import ChatsRepository
 from storage.db import Database
 
@@ -23,16 +29,42 @@ class Services:
     people: PeopleService
     privacy: PrivacyService
     broadcasts: BroadcastService
+    reminders: ReminderService
+    teams: TeamsService
+    meetings: MeetingService
+    proposals: ProposalService
+    polls: PollService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
     """Create the services over an open, migrated database."""
     async with db.transaction() as conn:
         community_id = await ChatsRepository(conn).ensure_community(config.community.name, to_ts(clock.now()))
-    return Services(
+    services = Services(
         community_id=community_id,
         community=CommunityService(db, clock, community_id),
         people=PeopleService(db, clock, config.roles.social_workers),
         privacy=PrivacyService(db),
         broadcasts=BroadcastService(db, clock, community_id),
+        reminders=ReminderService(db, clock, config.community.timezone),
+        teams=TeamsService(db, clock, community_id, config.community.timezone),
+        meetings=MeetingService(
+            db,
+            clock,
+            community_id,
+            config.community.timezone,
+            (int(o.total_seconds()) for o in config.reminders.default_offsets),
+        ),
+        proposals=ProposalService(db, clock, community_id),
+        polls=PollService(db, clock, community_id, ballot_secret(config)),
     )
+    services.privacy.add_hook(services.teams.forget_hook)
+    services.privacy.add_hook(services.meetings.forget_hook)
+    services.privacy.add_hook(services.polls.forget)
+    return services
+
+
+def ballot_secret(config: Config) -> bytes:
+    """The key that turns (poll, person) into a ballot key; derived from the token, which never enters the db."""
+    # Rotating the token makes open anonymous polls forget who voted (they could vote again).
+    return hashlib.sha256(b"courtyard-bot/poll-ballots\0" + config.telegram.token.encode()).digest()

@@ -16,7 +16,7 @@ SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
 AUNT = b.TgUser(100001, "李阿姨")
 PRIVATE = b.private(SW)
 # Ten times Telegram's speed, so 200 chats take about a second; the fake enforces Telegram's
-# own limits at the same speed (30/s overall, where the bot keeps to 25/s).
+# own limits at the same speed (30/s overall, where the bot keeps to 29/s).
 LIMITS = Limits().scaled(10)
 TELEGRAM = TELEGRAM_LIMITS.scaled(10)
 

@@ -180,7 +180,7 @@ async def test_forget_in_a_group_is_redirected_to_private(h: Harness) -> None:
 
 
 async def test_menu_is_honest_about_features_not_built(h: Harness) -> None:
-    await h.send(b.callback(AUNT, b.private(AUNT), cb.MENU.build("meetings")))
+    await h.send(b.callback(AUNT, b.private(AUNT), cb.MENU.build("feedback")))
     assert h.fake.answers()[-1].params["text"] == "这个功能正在建设中，敬请期待。"
 
 

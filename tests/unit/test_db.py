@@ -104,3 +104,68 @@ def test_instance_lock_is_exclusive(tmp_path: Path) -> None:
         first.release()
     second.acquire()
     second.release()
+
+
+async def test_group_commit_isolates_failures_and_returns_after_commit(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    observer = sqlite3.connect(tmp_path / "a.sqlite3")
+    seen_after_return: list[bool] = []
+
+    async def add(i: int) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities(name, created_at) VALUES (?, 0)", (f"c{i}",))
+            if i % 7 == 3:
+                raise ValueError(i)
+        # Durable before the block returns: another connection sees it.
+        row = observer.execute("SELECT COUNT(*) FROM communities WHERE name = ?", (f"c{i}",)).fetchone()
+        seen_after_return.append(row[0] == 1)
+
+    try:
+        results = await asyncio.gather(*(add(i) for i in range(60)), return_exceptions=True)
+        failed = {r.args[0] for r in results if isinstance(r, ValueError)}
+        assert failed == {i for i in range(60) if i % 7 == 3}
+        names = {r[0] for r in await db.fetchall("SELECT name FROM communities")}
+        assert names == {f"c{i}" for i in range(60) if i % 7 != 3}
+        assert seen_after_return and all(seen_after_return)
+    finally:
+        observer.close()
+        await db.close()
+
+
+async def test_group_commit_survives_a_cancelled_waiter(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+
+    async def add(name: str, hold: float) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities(name, created_at) VALUES (?, 0)", (name,))
+            await asyncio.sleep(hold)
+
+    try:
+        first = asyncio.create_task(add("first", 0.05))
+        await asyncio.sleep(0.01)
+        doomed = asyncio.create_task(add("doomed", 0))
+        await asyncio.sleep(0.01)
+        doomed.cancel()  # it was queued when "first" finished, then went away
+        await asyncio.wait_for(first, 2)
+        names = {r[0] for r in await db.fetchall("SELECT name FROM communities")}
+        assert names == {"first"}
+    finally:
+        await db.close()
+
+
+async def test_group_commit_keeps_first_come_first_served(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    second_round: list[int] = []
+
+    async def two_steps(i: int) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities(name, created_at) VALUES (?, 0)", (f"c{i}",))
+        async with db.transaction() as conn:
+            second_round.append(i)
+            await conn.execute("UPDATE communities SET created_at = 1 WHERE name = ?", (f"c{i}",))
+
+    try:
+        await asyncio.gather(*(two_steps(i) for i in range(40)))
+        assert second_round == list(range(40))
+    finally:
+        await db.close()

@@ -1,0 +1,1 @@
+"""Benchmarks: python -m bench [--quick]; one `name value unit` line per figure."""

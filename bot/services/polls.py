@@ -1,0 +1,433 @@
+"""Polls (投票): create, vote, tally, close at the deadline, remind non-voters, record the outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.clock import Clock, to_ts
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
+from storage.chats import ChatsRepository
+from storage.db import Database
+from storage.outbox import OutboxRepository
+from storage.polls import NewPoll, Poll, PollsRepository
+
+MAX_OPTIONS = 20
+MAX_QUESTION = 200
+MAX_LABEL = 100
+MAX_QUORUM = 100_000
+MAX_OUTCOME = 2000
+MIN_AHEAD = timedelta(minutes=5)
+MAX_AHEAD = timedelta(days=366)
+DEFAULT_REMIND_BEFORE = 3600
+REMIND_CHOICES = (3600, 86400, 0)  # 1 hour, 1 day, none: what the wizard cycles through
+NUDGE_INTERVAL_S = 600
+ELECTORATES = ("all", "committee")
+# Outbox kinds: queued in the same transaction as the change that causes them (restart-safe).
+POLL_RESULTS = "poll_results"
+POLL_REMINDER = "poll_reminder"
+
+
+@dataclass(frozen=True)
+class PollSpec:
+    """Everything a poll is created with; validated by clean_spec."""
+
+    question: str
+    options: tuple[tuple[str, int | None], ...]  # (label, proposal id)
+    max_choices: int = 1
+    anonymous: bool = False
+    electorate: str = "all"
+    quorum: int | None = None
+    closes_at: datetime | None = None
+    remind_before: int = DEFAULT_REMIND_BEFORE
+
+
+def _one_line(raw: str) -> str:
+    return " ".join(raw.split())
+
+
+def clean_spec(spec: PollSpec, now: datetime) -> PollSpec:
+    """Check a poll's settings; raise InvalidInput naming the first problem."""
+    question = _one_line(spec.question)
+    if not question:
+        raise InvalidInput("empty_question")
+    if len(question) > MAX_QUESTION:
+        raise InvalidInput("question_too_long", limit=MAX_QUESTION)
+    options = tuple((_one_line(label), proposal_id) for label, proposal_id in spec.options)
+    if any(not label for label, _ in options) or len(options) < 2:
+        raise InvalidInput("too_few_options")
+    if len(options) > MAX_OPTIONS:
+        raise InvalidInput("too_many_options", limit=MAX_OPTIONS)
+    if any(len(label) > MAX_LABEL for label, _ in options):
+        raise InvalidInput("option_too_long", limit=MAX_LABEL)
+    if len({label.casefold() for label, _ in options}) != len(options):
+        raise InvalidInput("duplicate_options")
+    if not 1 <= spec.max_choices <= len(options):
+        raise InvalidInput("bad_max_choices", limit=len(options))
+    if spec.electorate not in ELECTORATES:
+        raise InvalidInput("bad_electorate")
+    if spec.quorum is not None and not 1 <= spec.quorum <= MAX_QUORUM:
+        raise InvalidInput("bad_quorum", limit=MAX_QUORUM)
+    if spec.closes_at is not None:
+        check_deadline(spec.closes_at, now)
+    if spec.remind_before not in REMIND_CHOICES:
+        raise InvalidInput("bad_reminder")
+    return replace(spec, question=question, options=options)
+
+
+def check_deadline(closes_at: datetime, now: datetime) -> None:
+    """A deadline must be at least a few minutes ahead and within a year."""
+    if closes_at < now + MIN_AHEAD:
+        raise InvalidInput("deadline_too_soon", minutes=int(MIN_AHEAD.total_seconds() // 60))
+    if closes_at > now + MAX_AHEAD:
+        raise InvalidInput("deadline_too_far")
+
+
+def clean_quorum(raw: str) -> int | None:
+    """A typed quorum: a whole number of voters, 0 for none."""
+    text = raw.strip()
+    if not text.isdigit():
+        raise InvalidInput("bad_quorum", limit=MAX_QUORUM)
+    value = int(text)
+    if value == 0:
+        return None
+    if value > MAX_QUORUM:
+        raise InvalidInput("bad_quorum", limit=MAX_QUORUM)
+    return value
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    position: int
+    label: str
+    votes: int
+    names: list[str] = field(default_factory=list)  # public polls only, earliest voters first
+
+
+@dataclass(frozen=True)
+class PollView:
+    """A poll with its current tally; what every tally, result and chart is drawn from."""
+
+    poll: Poll
+    options: list[OptionResult]
+    voters: int
+    electorate_size: int
+    forgotten: int  # named votes in a public poll whose voter has since erased their data
+
+    @property
+    def quorum_met(self) -> bool | None:
+        """None without a quorum."""
+        return None if self.poll.quorum is None else self.voters >= self.poll.quorum
+
+    @property
+    def leaders(self) -> list[OptionResult]:
+        """The option(s) with the most votes, if anyone voted."""
+        top = max((o.votes for o in self.options), default=0)
+        return [o for o in self.options if top and o.votes == top]
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    poll: Poll
+    chosen: list[str]  # labels of the person's choices after this press
+    stale: bool  # an earlier press that arrived after a later one: nothing changed
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    closed: list[int]
+    reminded: list[int]
+
+
+class PollService:
+    """Polls of courtyard chats."""
+
+    def __init__(self, db: Database, clock: Clock, community_id: int, ballot_secret: bytes) -> None:
+        self.db = db
+        self.clock = clock
+        self.community_id = community_id
+        self._secret = ballot_secret
+
+    def _now(self) -> int:
+        return to_ts(self.clock.now())
+
+    def voter_key(self, poll_id: int, user_id: int) -> str:
+        """The key of a person's ballot in a poll: stable for the bot, meaningless without its secret."""
+        message = f"{poll_id}:{user_id}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
+
+    @staticmethod
+    def _unlinked_key() -> str:
+        # Not hex of the HMAC's length, so it can never collide with a real voter's key.
+        return "x" + secrets.token_hex(16)
+
+    async def _scope(self, actor: Actor) -> int:
+        if not actor.in_group:
+            raise WrongChat("group")
+        chat = await ChatsRepository(self.db.reader).get(actor.chat_id)
+        if chat is None or chat.scope == "none" or chat.community_id != self.community_id:
+            raise WrongChat("bound")
+        return chat.courtyard_id or 0
+
+    async def require_launcher(self, actor: Actor) -> int:
+        """Backbone here, social workers and the committee chair launch polls; return the courtyard scope."""
+        scope = await self._scope(actor)
+        if actor.is_backbone_here:
+            return scope
+        if await PollsRepository(self.db.reader).committee_position(actor.user_id) == "chair":
+            return scope
+        raise PermissionDenied("backbone")
+
+    async def create(self, actor: Actor, spec: PollSpec) -> Poll:
+        """Create a poll in the actor's courtyard chat."""
+        scope = await self.require_launcher(actor)
+        now = self.clock.now()
+        clean = clean_spec(spec, now)
+        remind_before = clean.remind_before or None
+        if clean.closes_at is None or (remind_before and clean.closes_at - timedelta(seconds=remind_before) <= now):
+            remind_before = None  # a reminder "1 day before" a deadline in 3 hours would go out at once
+        new = NewPoll(
+            community_id=self.community_id,
+            scope_id=scope,
+            chat_id=actor.chat_id,
+            creator_id=actor.user_id,
+            question=clean.question,
+            max_choices=clean.max_choices,
+            anonymous=clean.anonymous,
+            electorate=clean.electorate,
+            quorum=clean.quorum,
+            closes_at=to_ts(clean.closes_at) if clean.closes_at else None,
+            remind_before=remind_before,
+        )
+        async with self.db.transaction() as conn:
+            repo = PollsRepository(conn)
+            poll_id = await repo.add(new, clean.options, to_ts(now))
+            poll = await repo.get(poll_id)
+        assert poll is not None
+        return poll
+
+    async def get(self, poll_id: int) -> Poll:
+        """One poll, wherever it is (for renderers)."""
+        poll = await PollsRepository(self.db.reader).get(poll_id)
+        if poll is None:
+            raise NotFound("poll")
+        return poll
+
+    async def in_chat(self, actor: Actor, poll_id: int) -> Poll:
+        """A poll of the actor's chat; another chat's poll is treated as unknown."""
+        poll = await PollsRepository(self.db.reader).get(poll_id)
+        if poll is None or poll.chat_id != actor.chat_id or poll.community_id != self.community_id:
+            raise NotFound("poll")
+        return poll
+
+    async def vote(self, actor: Actor, poll_id: int, position: int, seq: int) -> VoteResult:
+        """Record a button press: single choice replaces, multiple choice toggles (up to the maximum)."""
+        now = self._now()
+        key = self.voter_key(poll_id, actor.user_id)
+        async with self.db.transaction() as conn:
+            repo = PollsRepository(conn)
+            poll = await repo.get(poll_id)
+            if poll is None or poll.chat_id != actor.chat_id or poll.community_id != self.community_id:
+                raise NotFound("poll")
+            if not poll.is_open or (poll.closes_at is not None and poll.closes_at <= now):
+                raise InvalidInput("poll_closed")
+            labels = {o.position: o.label for o in await repo.options(poll_id)}
+            if position not in labels:
+                raise InvalidInput("no_such_option")
+            if poll.electorate == "committee" and await repo.committee_position(actor.user_id) is None:
+                raise PermissionDenied("committee")
+            existing = await repo.ballot(poll_id, key)
+            if poll.max_choices == 1:
+                # Presses of one person may be handled out of order; the later update wins.
+                if existing is not None and existing[0] > seq:
+                    return VoteResult(poll, [labels[p] for p in existing[1]], stale=True)
+                chosen = [position]
+            else:
+                # Toggles commute, so their order does not matter; only the maximum is checked.
+                current = set(existing[1]) if existing else set()
+                if position in current:
+                    current.discard(position)
+                elif len(current) >= poll.max_choices:
+                    raise InvalidInput("too_many_choices", limit=poll.max_choices)
+                else:
+                    current.add(position)
+                chosen = sorted(current)
+            if chosen:
+                last = max(seq, existing[0]) if existing else seq
+                await repo.put_ballot(poll_id, key, None if poll.anonymous else actor.user_id, last, chosen, now)
+            else:
+                await repo.delete_ballot(poll_id, key)
+        return VoteResult(poll, [labels[p] for p in chosen], stale=False)
+
+    async def view(self, poll_id: int) -> PollView:
+        """The poll with its tally, voter count, electorate and (public polls) names."""
+        reader = self.db.reader
+        repo = PollsRepository(reader)
+        poll = await repo.get(poll_id)
+        if poll is None:
+            raise NotFound("poll")
+        tally = await repo.tally(poll_id)
+        names: dict[int, list[str]] = {}
+        named = 0
+        if not poll.anonymous:
+            for position, name in await repo.public_names(poll_id):
+                names.setdefault(position, []).append(name)
+                named += 1
+        options = [
+            OptionResult(o.position, o.label, tally.get(o.position, 0), names.get(o.position, []))
+            for o in await repo.options(poll_id)
+        ]
+        voters = await repo.voter_count(poll_id)
+        electorate = len(await self._electorate(repo, poll))
+        forgotten = 0 if poll.anonymous else sum(tally.values()) - named
+        return PollView(poll, options, voters, max(electorate, voters), forgotten)
+
+    @staticmethod
+    async def _electorate(repo: PollsRepository, poll: Poll) -> list[tuple[int, str]]:
+        if poll.electorate == "committee":
+            return await repo.committee()
+        return await repo.chat_members(poll.chat_id)
+
+    async def open_polls(self, actor: Actor) -> list[PollView]:
+        """The open polls of the actor's chat, newest first."""
+        await self._scope(actor)
+        return [await self.view(p.id) for p in await PollsRepository(self.db.reader).open_in_chat(actor.chat_id)]
+
+    async def close(self, actor: Actor, poll_id: int) -> Poll:
+        """Close early: the creator or a social worker; results are queued for the chat."""
+        poll = await self.in_chat(actor, poll_id)
+        if not (actor.is_social_worker or poll.creator_id == actor.user_id):
+            raise PermissionDenied("poll_creator")
+        now = self._now()
+        async with self.db.transaction() as conn:
+            if not await self._close(conn, poll, actor.user_id, now):
+                raise InvalidInput("poll_closed")
+            closed = await PollsRepository(conn).get(poll_id)
+        assert closed is not None
+        return closed
+
+    @staticmethod
+    async def _close(conn: aiosqlite.Connection, poll: Poll, by: int | None, now: int) -> bool:
+        """Close and queue the results announcement in the caller's transaction (exactly once)."""
+        if not await PollsRepository(conn).close(poll.id, by, now):
+            return False
+        await OutboxRepository(conn).add(
+            kind=POLL_RESULTS,
+            chat_id=poll.chat_id,
+            due_at=now,
+            now=now,
+            ref_id=poll.id,
+            payload={"part": 0},
+            dedupe_key=f"{POLL_RESULTS}:{poll.id}:0",
+        )
+        return True
+
+    async def sweep(self) -> SweepResult:
+        """Close polls past their deadline and queue due reminders; safe to run any number of times."""
+        now = self._now()
+        closed: list[int] = []
+        reminded: list[int] = []
+        async with self.db.transaction() as conn:
+            repo = PollsRepository(conn)
+            for poll_id in await repo.due_to_close(now):
+                poll = await repo.get(poll_id)
+                if poll is not None and await self._close(conn, poll, None, now):
+                    closed.append(poll_id)
+            for poll_id in await repo.due_to_remind(now):
+                poll = await repo.get(poll_id)
+                if poll is None or not await repo.mark_reminded(poll_id, now):
+                    continue
+                await OutboxRepository(conn).add(
+                    kind=POLL_REMINDER,
+                    chat_id=poll.chat_id,
+                    due_at=now,
+                    now=now,
+                    ref_id=poll_id,
+                    dedupe_key=f"{POLL_REMINDER}:{poll_id}",
+                )
+                reminded.append(poll_id)
+        return SweepResult(closed, reminded)
+
+    async def queue_results_part(self, poll_id: int, chat_id: int, part: int) -> bool:
+        """Queue the next part of a long results announcement (each part once)."""
+        now = self._now()
+        async with self.db.transaction() as conn:
+            added = await OutboxRepository(conn).add(
+                kind=POLL_RESULTS,
+                chat_id=chat_id,
+                due_at=now,
+                now=now,
+                ref_id=poll_id,
+                payload={"part": part},
+                dedupe_key=f"{POLL_RESULTS}:{poll_id}:{part}",
+            )
+        return added is not None
+
+    async def non_voters(self, poll_id: int) -> list[tuple[int, str]]:
+        """(user id, name) of the electorate who have not voted (found by key, also in anonymous polls)."""
+        repo = PollsRepository(self.db.reader)
+        poll = await repo.get(poll_id)
+        if poll is None:
+            raise NotFound("poll")
+        keys = await repo.voter_keys(poll_id)
+        return [m for m in await self._electorate(repo, poll) if self.voter_key(poll_id, m[0]) not in keys]
+
+    async def nudge(self, actor: Actor, poll_id: int) -> tuple[Poll, list[tuple[int, str]]]:
+        """ "Remind those who have not voted": the creator, backbone or a social worker, every few minutes."""
+        poll = await self.in_chat(actor, poll_id)
+        if not (actor.is_backbone_here or poll.creator_id == actor.user_id):
+            raise PermissionDenied("backbone")
+        if not poll.is_open:
+            raise InvalidInput("poll_closed")
+        now = self._now()
+        if poll.nudged_at is not None and now - poll.nudged_at < NUDGE_INTERVAL_S:
+            raise InvalidInput("nudged_recently", minutes=NUDGE_INTERVAL_S // 60)
+        missing = await self.non_voters(poll_id)
+        if missing:
+            async with self.db.transaction() as conn:
+                await PollsRepository(conn).mark_nudged(poll_id, now)
+        return poll, missing
+
+    async def set_outcome(self, actor: Actor, poll_id: int, raw_text: str) -> Poll:
+        """Attach the outcome statement to a closed poll (creator, backbone, social workers)."""
+        poll = await self.in_chat(actor, poll_id)
+        self.require_outcome_writer(actor, poll)
+        text = raw_text.strip()
+        if not text:
+            raise InvalidInput("empty_outcome")
+        if len(text) > MAX_OUTCOME:
+            raise InvalidInput("outcome_too_long", limit=MAX_OUTCOME)
+        async with self.db.transaction() as conn:
+            repo = PollsRepository(conn)
+            await repo.set_outcome(poll_id, text, actor.user_id, self._now())
+            updated = await repo.get(poll_id)
+        assert updated is not None
+        return updated
+
+    @staticmethod
+    def require_outcome_writer(actor: Actor, poll: Poll) -> None:
+        """Only after close, and only the creator, backbone or a social worker."""
+        if poll.is_open:
+            raise InvalidInput("poll_open")
+        if not (actor.is_backbone_here or poll.creator_id == actor.user_id):
+            raise PermissionDenied("backbone")
+
+    async def forget(self, conn: aiosqlite.Connection, user_id: int) -> None:
+        """/forget hook: open polls lose the person's vote, closed polls keep it as an anonymous count."""
+        repo = PollsRepository(conn)
+        closed = await repo.closed_polls_voted_by(user_id)
+        await repo.detach_closed_ballots(user_id, {poll_id: self._unlinked_key() for poll_id in closed})
+        # Named ballots of open polls go with the users row (ON DELETE CASCADE); anonymous ones have
+        # no user id, so they are found by key.
+        for poll_id, is_open in await repo.anonymous_polls():
+            key = self.voter_key(poll_id, user_id)
+            if is_open:
+                await repo.delete_ballot(poll_id, key)
+            else:
+                await repo.rekey(poll_id, key, self._unlinked_key())

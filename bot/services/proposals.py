@@ -1,0 +1,189 @@
+"""Theme proposals (主题提案): propose with a duplicate check, support (附议), official answers."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass
+
+from bot.clock import Clock, to_ts
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
+from storage.chats import ChatsRepository
+from storage.db import Database
+from storage.proposals import Proposal, ProposalsRepository
+
+MAX_TITLE = 60
+MIN_TITLE = 2
+MAX_REASON = 1000
+SIMILARITY = 0.8
+OPEN_STATUSES = ("open", "studying")
+ANSWERS = ("accepted", "rejected", "studying")
+
+
+def normalise_title(title: str) -> str:
+    """Letters and digits only, case-folded and width-folded: 碧水 蓝天！ and 碧水蓝天 compare equal."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+
+
+def similar(a: str, b: str) -> bool:
+    """Whether two normalised titles are probably the same theme."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if min(len(a), len(b)) >= MIN_TITLE and (a in b or b in a):
+        return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= SIMILARITY
+
+
+def clean_title(raw: str) -> str:
+    """Validate a proposal title: one line, not empty, not too long."""
+    title = " ".join(raw.split())
+    if not title:
+        raise InvalidInput("empty_title")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput("title_too_long", limit=MAX_TITLE)
+    if len(normalise_title(title)) < MIN_TITLE:
+        raise InvalidInput("title_too_short")
+    return title
+
+
+@dataclass(frozen=True)
+class ProposeResult:
+    proposal: Proposal | None  # None: not saved because similar proposals exist
+    similar: list[Proposal]
+
+
+@dataclass(frozen=True)
+class SupportResult:
+    proposal: Proposal
+    supported: bool  # True: now supports; False: support withdrawn
+
+
+class ProposalService:
+    """Proposals of a courtyard (or of the whole community, scope 0)."""
+
+    def __init__(self, db: Database, clock: Clock, community_id: int) -> None:
+        self.db = db
+        self.clock = clock
+        self.community_id = community_id
+
+    async def scope_of(self, actor: Actor) -> int:
+        """The courtyard id of the actor's chat, 0 for a community-wide chat."""
+        if not actor.in_group:
+            raise WrongChat("group")
+        chat = await ChatsRepository(self.db.reader).get(actor.chat_id)
+        if chat is None or chat.scope == "none" or chat.community_id != self.community_id:
+            raise WrongChat("bound")
+        return chat.courtyard_id or 0
+
+    async def propose(
+        self, actor: Actor, raw_title: str, photo_file_id: str | None, *, confirmed: bool = False
+    ) -> ProposeResult:
+        """Save a proposal, unless similar ones exist and the proposer has not confirmed."""
+        title = clean_title(raw_title)
+        scope = await self.scope_of(actor)
+        norm = normalise_title(title)
+        async with self.db.transaction() as conn:
+            repo = ProposalsRepository(conn)
+            existing = await repo.in_scope(self.community_id, scope, ("open", "studying", "accepted", "rejected"))
+            alike = [p for p in existing if similar(norm, p.norm_title)]
+            if alike and not confirmed:
+                return ProposeResult(None, alike)
+            number = await repo.next_number(self.community_id, scope)
+            proposal_id = await repo.add(
+                community_id=self.community_id,
+                scope_id=scope,
+                number=number,
+                chat_id=actor.chat_id,
+                proposer_id=actor.user_id,
+                title=title,
+                norm_title=norm,
+                photo_file_id=photo_file_id,
+                now=to_ts(self.clock.now()),
+            )
+            saved = await repo.get(proposal_id)
+        assert saved is not None
+        return ProposeResult(saved, alike)
+
+    async def _in_scope(self, actor: Actor, proposal_id: int) -> Proposal:
+        scope = await self.scope_of(actor)
+        found = await ProposalsRepository(self.db.reader).get(proposal_id)
+        # A proposal of another courtyard is treated as unknown: buttons never reach across chats.
+        if found is None or found.community_id != self.community_id or found.scope_id != scope:
+            raise NotFound("proposal")
+        return found
+
+    async def get(self, actor: Actor, proposal_id: int) -> Proposal:
+        """One proposal of the actor's courtyard."""
+        return await self._in_scope(actor, proposal_id)
+
+    async def by_number(self, actor: Actor, number: int) -> Proposal:
+        """A proposal of the actor's courtyard by its #number."""
+        scope = await self.scope_of(actor)
+        found = await ProposalsRepository(self.db.reader).by_number(self.community_id, scope, number)
+        if found is None:
+            raise NotFound("proposal")
+        return found
+
+    async def attach_photo(self, actor: Actor, proposal_id: int, file_id: str) -> Proposal:
+        """Add a photo to one's own proposal."""
+        proposal = await self._in_scope(actor, proposal_id)
+        if proposal.proposer_id != actor.user_id:
+            raise PermissionDenied("proposer")
+        async with self.db.transaction() as conn:
+            repo = ProposalsRepository(conn)
+            await repo.set_photo(proposal.id, file_id)
+            updated = await repo.get(proposal.id)
+        assert updated is not None
+        return updated
+
+    async def toggle_support(self, actor: Actor, proposal_id: int) -> SupportResult:
+        """Support (附议) a proposal, or withdraw one's support."""
+        proposal = await self._in_scope(actor, proposal_id)
+        if proposal.proposer_id == actor.user_id:
+            raise InvalidInput("own_proposal")
+        if proposal.status not in OPEN_STATUSES:
+            raise InvalidInput("proposal_answered")
+        async with self.db.transaction() as conn:
+            repo = ProposalsRepository(conn)
+            supported = not await repo.is_supporter(proposal.id, actor.user_id)
+            if supported:
+                await repo.support(proposal.id, actor.user_id, to_ts(self.clock.now()))
+            else:
+                await repo.withdraw(proposal.id, actor.user_id)
+            updated = await repo.get(proposal.id)
+        assert updated is not None
+        return SupportResult(updated, supported)
+
+    async def listing(self, actor: Actor) -> list[Proposal]:
+        """Open and under-study proposals of the actor's courtyard."""
+        return await self.listing_for_scope(await self.scope_of(actor))
+
+    async def listing_for_scope(self, scope_id: int) -> list[Proposal]:
+        """Open and under-study proposals of a courtyard (for live list messages)."""
+        return await ProposalsRepository(self.db.reader).in_scope(self.community_id, scope_id, OPEN_STATUSES)
+
+    async def mine(self, user_id: int) -> list[Proposal]:
+        """The person's own proposals (for /me)."""
+        return await ProposalsRepository(self.db.reader).by_proposer(user_id)
+
+    async def answer(self, actor: Actor, proposal_id: int, status: str, raw_reason: str) -> Proposal:
+        """Backbone or a social worker answers a proposal: accepted, rejected or under study, with a reason."""
+        if status not in ANSWERS:
+            raise InvalidInput("unknown_answer")
+        actor.require_backbone()
+        proposal = await self._in_scope(actor, proposal_id)
+        reason = raw_reason.strip()
+        if not reason:
+            raise InvalidInput("empty_reason")
+        if len(reason) > MAX_REASON:
+            raise InvalidInput("reason_too_long", limit=MAX_REASON)
+        async with self.db.transaction() as conn:
+            repo = ProposalsRepository(conn)
+            await repo.answer(proposal.id, status, reason, actor.user_id, to_ts(self.clock.now()))
+            updated = await repo.get(proposal.id)
+        assert updated is not None
+        return updated

@@ -1,0 +1,159 @@
+"""Free reminders (/remind) for any chat, one-off or recurring, delivered through the outbox."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, from_ts, to_ts
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.timeparse import Recurrence, split_time
+from storage.broadcasts import RemindersRepository
+from storage.db import Database
+from storage.outbox import OutboxRepository
+
+REMINDER = "reminder"
+MAX_REMINDER_CHARS = 1000
+MAX_ACTIVE_PER_CHAT = 50
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: int
+    chat_id: int
+    text: str
+    next_at: datetime | None
+    recurrence: Recurrence | None
+
+
+def _recurrence_json(rec: Recurrence | None) -> str | None:
+    if rec is None:
+        return None
+    return json.dumps(
+        {"kind": rec.kind, "weekday": rec.weekday, "day": rec.day, "hour": rec.hour, "minute": rec.minute}
+    )
+
+
+def _recurrence(raw: str | None) -> Recurrence | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return Recurrence(data["kind"], data["weekday"], data["day"], data["hour"], data["minute"])
+
+
+class ReminderService:
+    """Create, list, cancel and advance reminders."""
+
+    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo) -> None:
+        self.db = db
+        self.clock = clock
+        self.tz = tz
+
+    def local_now(self) -> datetime:
+        """Now in the community's time zone (what Chinese time words are relative to)."""
+        return self.clock.now().astimezone(self.tz)
+
+    async def create(self, actor: Actor, raw: str) -> Reminder:
+        """Parse "<time> <text>" and schedule it; residents may set reminders only in private."""
+        if actor.in_group:
+            actor.require_backbone()
+        elif actor.chat_id != actor.user_id:
+            raise PermissionDenied("backbone")
+        # TimeParseError propagates: the handler says what was not understood.
+        parsed, text = split_time(raw, now=self.local_now())
+        text = text.strip(" ，,：:")
+        if not text:
+            raise InvalidInput("empty_reminder")
+        if len(text) > MAX_REMINDER_CHARS:
+            raise InvalidInput("reminder_too_long", limit=MAX_REMINDER_CHARS)
+        now = to_ts(self.clock.now())
+        due = to_ts(parsed.when)
+        async with self.db.transaction() as conn:
+            repo = RemindersRepository(conn)
+            if len(await repo.active_in(actor.chat_id)) >= MAX_ACTIVE_PER_CHAT:
+                raise InvalidInput("too_many_reminders", limit=MAX_ACTIVE_PER_CHAT)
+            reminder_id = await repo.add(
+                actor.chat_id, actor.user_id, text, due, _recurrence_json(parsed.recurrence), now
+            )
+            await OutboxRepository(conn).add(
+                kind=REMINDER,
+                chat_id=actor.chat_id,
+                due_at=due,
+                now=now,
+                ref_id=reminder_id,
+                dedupe_key=f"rm:{reminder_id}:{due}",
+            )
+        return Reminder(reminder_id, actor.chat_id, text, parsed.when, parsed.recurrence)
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        """One reminder (None once cancelled)."""
+        found = await RemindersRepository(self.db.reader).get(reminder_id)
+        if found is None or not found[5]:
+            return None
+        chat_id, _, text, next_at, recurrence, _ = found
+        return Reminder(reminder_id, chat_id, text, from_ts(next_at) if next_at else None, _recurrence(recurrence))
+
+    async def active(self, chat_id: int) -> list[Reminder]:
+        """A chat's active reminders, soonest first."""
+        rows = await RemindersRepository(self.db.reader).active_in(chat_id)
+        return [
+            Reminder(rid, chat_id, text, from_ts(nxt) if nxt else None, _recurrence(rec))
+            for rid, text, nxt, rec in rows
+        ]
+
+    async def cancel(self, actor: Actor, reminder_id: int) -> Reminder:
+        """Cancel a reminder of this chat (its creator, backbone here, or a social worker)."""
+        async with self.db.transaction() as conn:
+            repo = RemindersRepository(conn)
+            found = await repo.get(reminder_id)
+            if found is None or found[0] != actor.chat_id or not found[5]:
+                raise NotFound("reminder")
+            chat_id, creator_id, text, next_at, recurrence, _ = found
+            if creator_id != actor.user_id and not actor.is_backbone_here and chat_id != actor.user_id:
+                raise PermissionDenied("backbone")
+            await repo.deactivate(reminder_id)
+            await OutboxRepository(conn).cancel(REMINDER, reminder_id)
+        return Reminder(reminder_id, chat_id, text, from_ts(next_at) if next_at else None, _recurrence(recurrence))
+
+    async def advance(self, reminder_id: int, sent_due_at: int) -> int | None:
+        """After an occurrence: queue the next one of a recurring reminder (once); return its time."""
+        now = to_ts(self.clock.now())
+        async with self.db.transaction() as conn:
+            repo = RemindersRepository(conn)
+            found = await repo.get(reminder_id)
+            if found is None or not found[5]:
+                return None
+            chat_id, _, _, _, raw, _ = found
+            rec = _recurrence(raw)
+            if rec is None:
+                await repo.set_next(reminder_id, None)
+                return None
+            after = max(from_ts(sent_due_at), self.clock.now()).astimezone(self.tz)
+            nxt = to_ts(rec.next_after(after))
+            await repo.set_next(reminder_id, nxt)
+            await OutboxRepository(conn).add(
+                kind=REMINDER,
+                chat_id=chat_id,
+                due_at=nxt,
+                now=now,
+                ref_id=reminder_id,
+                dedupe_key=f"rm:{reminder_id}:{nxt}",
+            )
+        return nxt
+
+    async def stop_for_chat(self, reminder_id: int) -> None:
+        """The chat can no longer be reached: stop the reminder."""
+        async with self.db.transaction() as conn:
+            await RemindersRepository(conn).deactivate(reminder_id)
+            await OutboxRepository(conn).cancel(REMINDER, reminder_id)
+
+    async def repair(self) -> int:
+        """Re-queue recurring reminders whose next occurrence a crash left unscheduled; return how many."""
+        repaired = 0
+        for reminder_id, _, next_at, _ in await RemindersRepository(self.db.reader).recurring_without_pending():
+            if await self.advance(reminder_id, next_at or to_ts(self.clock.now())) is not None:
+                repaired += 1
+        return repaired

@@ -1,0 +1,587 @@
+"""Teams and sign-up (接龙): capacity, waitlist with promotion, captains, approvals, history."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.clock import Clock, from_ts, to_ts
+from bot.services.actor import Actor
+from bot.services.community import clean_name
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
+from storage.chats import ChatsRepository
+from storage.db import Database
+from storage.live import LiveMessagesRepository
+from storage.teams import ACTIVE, Counts, Membership, Team, TeamsRepository
+from storage.users import UsersRepository
+
+ROSTER = "roster"  # the live-message kind of roster messages
+MAX_TEAM_NAME = 30
+MAX_PURPOSE = 100
+MAX_CAPACITY = 999
+
+_TRAILING_NUMBER = re.compile(r"^(?P<name>.*?)\s+(?P<n>\d{1,6})\s*(?:人|名)?$")
+_FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_SHORT_DATE = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+
+
+def split_name_and_capacity(text: str) -> tuple[str, int | None]:
+    """Split "碧水苑墙绘队 8" into the name and the optional capacity after it."""
+    normal = unicodedata.normalize("NFKC", text).strip()
+    match = _TRAILING_NUMBER.match(normal)
+    if match and match.group("name").strip():
+        return match.group("name"), parse_capacity(match.group("n"))
+    return normal, None
+
+
+def parse_capacity(text: str) -> int | None:
+    """A typed capacity: a whole number from 1 to 999; 0 or 不限 mean no limit."""
+    normal = unicodedata.normalize("NFKC", text).strip().removesuffix("人").removesuffix("名").strip()
+    if normal in ("0", "不限", "无限", "不限制"):
+        return None
+    if not normal.isdigit() or not 1 <= int(normal) <= MAX_CAPACITY:
+        raise InvalidInput("bad_capacity", limit=MAX_CAPACITY)
+    return int(normal)
+
+
+def parse_date(text: str, today: date) -> date:
+    """A typed date such as 2026-12-05, 2026年12月5日 or 12月5日 (the next one to come)."""
+    normal = unicodedata.normalize("NFKC", text).strip()
+    try:
+        if match := _FULL_DATE.match(normal):
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        if match := _SHORT_DATE.match(normal):
+            month, day = int(match.group(1)), int(match.group(2))
+            found = date(today.year, month, day)
+            return found if found >= today else date(today.year + 1, month, day)
+    except ValueError as exc:
+        raise InvalidInput("bad_date") from exc
+    raise InvalidInput("bad_date")
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    team: Team
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class Roster:
+    team: Team
+    captain_name: str | None
+    members: list[Membership]
+    waitlist: list[Membership]
+    pending: list[Membership]
+    accepting: bool
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    team: Team
+    status: str  # member | waitlist | pending
+    position: int  # place among those of the same status
+    already: bool  # the person was already in: nothing changed
+
+
+@dataclass(frozen=True)
+class Decision:
+    team: Team
+    user_id: int
+    name: str
+    status: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # promoted | approved | declined | removed | requested
+    team: Team
+    user_id: int
+    name: str
+    seq: int
+    status: str
+    position: int
+    chat_id: int | None  # the courtyard group to mention people in when a private message cannot go
+    captain_name: str | None
+
+
+@dataclass(frozen=True)
+class MyTeam:
+    team: Team
+    courtyard: str
+    status: str  # member | waitlist | pending | captain (captain without a sign-up)
+    position: int
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    courtyard: str
+    team: str
+    name: str
+    status: str
+    position: int | None
+    requested_at: datetime
+    joined_at: datetime | None
+    changed_at: datetime
+
+
+class TeamsService:
+    """Use cases of teams; every change is one transaction, and notices owed are stored with it."""
+
+    def __init__(self, db: Database, clock: Clock, community_id: int, tz: ZoneInfo) -> None:
+        self.db = db
+        self.clock = clock
+        self.community_id = community_id
+        self.tz = tz
+        # Teams whose roster messages must be redrawn, and whether notices may be waiting:
+        # both are drained by the handlers after the commit (also after /forget's hook).
+        self._changed: set[int] = set()
+        self._notices_waiting = True  # a restart may have left notices unsent
+
+    def _now(self) -> int:
+        return to_ts(self.clock.now())
+
+    # -- permissions ---------------------------------------------------------------------
+    @staticmethod
+    def can_manage(actor: Actor, team: Team) -> bool:
+        """Captain, social workers, the courtyard's backbone, and the group's admins."""
+        if actor.is_social_worker or team.captain_id == actor.user_id:
+            return True
+        if team.courtyard_id in actor.backbone_courtyards:
+            return True
+        return actor.in_group and actor.is_chat_admin and actor.courtyard_id == team.courtyard_id
+
+    async def _team(self, repo: TeamsRepository, actor: Actor, team_id: int) -> Team:
+        """The team, if the actor may see it from here; forged ids of other courtyards are NotFound."""
+        team = await repo.get(team_id)
+        if team is None:
+            raise NotFound("team")
+        if actor.in_group:
+            if actor.courtyard_id != team.courtyard_id:
+                raise NotFound("team")
+        elif not self.can_manage(actor, team) and await repo.membership(team_id, actor.user_id) is None:
+            raise NotFound("team")
+        return team
+
+    async def _managed(self, repo: TeamsRepository, actor: Actor, team_id: int) -> Team:
+        team = await self._team(repo, actor, team_id)
+        if not self.can_manage(actor, team):
+            raise PermissionDenied("captain")
+        return team
+
+    @staticmethod
+    def _here(actor: Actor) -> int:
+        if not actor.in_group:
+            raise WrongChat("group")
+        if actor.courtyard_id is None:
+            raise WrongChat("bound")
+        return actor.courtyard_id
+
+    def accepting(self, team: Team, now: int | None = None) -> bool:
+        """True while sign-up is open and the deadline has not passed."""
+        moment = self._now() if now is None else now
+        return team.open and (team.deadline is None or moment <= team.deadline)
+
+    # -- teams ---------------------------------------------------------------------------
+    async def create(self, actor: Actor, text: str) -> Team:
+        """Create a team in the actor's courtyard from "名称 [名额]"; the creator is its captain."""
+        courtyard_id = self._here(actor)
+        actor.require_backbone()
+        raw_name, capacity = split_name_and_capacity(text)
+        name = clean_name(raw_name, limit=MAX_TEAM_NAME)
+        now = self._now()
+        async with self.db.transaction() as conn:
+            await self._ensure_person(conn, actor, now)
+            team = await TeamsRepository(conn).create(courtyard_id, actor.chat_id, name, capacity, actor.user_id, now)
+        if team is None:
+            raise InvalidInput("team_exists")
+        return team
+
+    async def teams_here(self, actor: Actor) -> list[TeamSummary]:
+        """Every team of the actor's courtyard with its counts."""
+        courtyard_id = self._here(actor)
+        repo = TeamsRepository(self.db.reader)
+        teams = await repo.in_courtyard(courtyard_id)
+        counts = await repo.counts([t.id for t in teams])
+        return [TeamSummary(t, counts[t.id]) for t in teams]
+
+    async def match(self, actor: Actor, text: str) -> list[Team]:
+        """Teams of this courtyard named by text: the exact name, else every name containing it."""
+        courtyard_id = self._here(actor)
+        teams = await TeamsRepository(self.db.reader).in_courtyard(courtyard_id)
+        return match_teams(teams, text)
+
+    async def roster(self, team_id: int) -> Roster | None:
+        """Members, waitlist and pending requests, in queue order (for messages already shown)."""
+        repo = TeamsRepository(self.db.reader)
+        team = await repo.get(team_id)
+        if team is None:
+            return None
+        people = await repo.people(team_id)
+        captain = await UsersRepository(self.db.reader).get(team.captain_id) if team.captain_id else None
+        return Roster(
+            team=team,
+            captain_name=captain.display_name if captain else None,
+            members=[p for p in people if p.status == "member"],
+            waitlist=[p for p in people if p.status == "waitlist"],
+            pending=[p for p in people if p.status == "pending"],
+            accepting=self.accepting(team),
+        )
+
+    async def roster_for(self, actor: Actor, team_id: int) -> Roster:
+        """The roster of a team the actor may see."""
+        await self._team(TeamsRepository(self.db.reader), actor, team_id)
+        roster = await self.roster(team_id)
+        if roster is None:
+            raise NotFound("team")
+        return roster
+
+    # -- joining and leaving ---------------------------------------------------------------
+    async def join(self, actor: Actor, team_id: int) -> JoinResult:
+        """Sign up: a member while there is room, else the waitlist; pending when the captain approves."""
+        if not actor.in_group:
+            raise WrongChat("group")
+        now = self._now()
+        # Count and insert in one serialised transaction: 50 simultaneous presses on a team of
+        # ten give exactly ten members, and the queue number records the order of the presses.
+        async with self.db.transaction() as conn:
+            repo = TeamsRepository(conn)
+            team = await self._team(repo, actor, team_id)
+            mine = await repo.membership(team.id, actor.user_id)
+            if mine is not None and mine.status in ACTIVE:
+                position = await repo.position(team.id, mine.status, mine.seq)
+                return JoinResult(team, mine.status, position, already=True)
+            if not team.open:
+                raise InvalidInput("signup_closed")
+            if not self.accepting(team, now):
+                raise InvalidInput("deadline_passed")
+            await self._ensure_person(conn, actor, now)
+            notice = None
+            if team.approval and not self.can_manage(actor, team):
+                status, notice = "pending", "requested"
+            elif team.capacity is None or await repo.count(team.id, "member") < team.capacity:
+                status = "member"
+            else:
+                status = "waitlist"
+            seq = await repo.request(team.id, actor.user_id, status, now, notice)
+            position = await repo.position(team.id, status, seq)
+        self._changed.add(team.id)
+        self._notices_waiting |= notice is not None
+        return JoinResult(team, status, position, already=False)
+
+    async def leave(self, actor: Actor, team_id: int) -> tuple[Team, str]:
+        """Leave a team (or the waitlist, or withdraw a request); the first waitlisted moves up."""
+        now = self._now()
+        async with self.db.transaction() as conn:
+            repo = TeamsRepository(conn)
+            team = await self._team(repo, actor, team_id)
+            mine = await repo.membership(team.id, actor.user_id)
+            if mine is None or mine.status not in ACTIVE:
+                raise InvalidInput("not_in_team")
+            await repo.set_status(team.id, actor.user_id, "left", now)
+            if mine.status == "member":
+                await self._promote(repo, team, now)
+        self._changed.add(team.id)
+        return team, mine.status
+
+    async def _promote(self, repo: TeamsRepository, team: Team, now: int) -> int:
+        """Fill free places from the waitlist in queue order; each promoted person is owed a notice."""
+        members = await repo.count(team.id, "member")
+        promoted = 0
+        while team.capacity is None or members < team.capacity:
+            first = await repo.first_waitlisted(team.id)
+            if first is None:
+                break
+            await repo.set_status(team.id, first.user_id, "member", now, notice="promoted")
+            members += 1
+            promoted += 1
+        if promoted:
+            self._notices_waiting = True
+        return promoted
+
+    async def _ensure_person(self, conn: aiosqlite.Connection, actor: Actor, now: int) -> None:
+        # The middleware records everyone it sees; this covers a person it has not (yet).
+        users = UsersRepository(conn)
+        if await users.get(actor.user_id) is None:
+            await users.touch(actor.user_id, actor.display_name, None, now)
+
+    # -- settings --------------------------------------------------------------------------
+    async def set_capacity(self, actor: Actor, team_id: int, capacity: int | None) -> Team:
+        """Change the number of places (None: no limit); a larger number promotes from the waitlist."""
+        if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
+            raise InvalidInput("bad_capacity", limit=MAX_CAPACITY)
+        return await self._set(actor, team_id, "capacity", capacity, promote=True)
+
+    async def set_approval(self, actor: Actor, team_id: int, on: bool) -> Team:
+        """Turn captain approval of new sign-ups on or off."""
+        return await self._set(actor, team_id, "approval", int(on))
+
+    async def set_open(self, actor: Actor, team_id: int, on: bool) -> Team:
+        """Close or reopen sign-up."""
+        return await self._set(actor, team_id, "open", int(on))
+
+    async def set_purpose(self, actor: Actor, team_id: int, text: str) -> Team:
+        """Say what the team does."""
+        purpose = " ".join(text.split())
+        if len(purpose) > MAX_PURPOSE:
+            raise InvalidInput("purpose_too_long", limit=MAX_PURPOSE)
+        return await self._set(actor, team_id, "purpose", purpose)
+
+    async def set_deadline(self, actor: Actor, team_id: int, text: str | None) -> Team:
+        """Close sign-up at the end of a typed day (None removes the deadline)."""
+        deadline = None
+        if text is not None:
+            today = self.clock.now().astimezone(self.tz).date()
+            day = parse_date(text, today)
+            if day < today:
+                raise InvalidInput("date_past")
+            end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=self.tz) - timedelta(seconds=1)
+            deadline = to_ts(end)
+        return await self._set(actor, team_id, "deadline", deadline)
+
+    async def set_captain(self, actor: Actor, team_id: int, target_id: int) -> Team:
+        """Make a person the captain (backbone, social workers or the team's creator)."""
+        async with self.db.transaction() as conn:
+            repo = TeamsRepository(conn)
+            team = await self._team(repo, actor, team_id)
+            if not (actor.is_backbone_here or team.created_by == actor.user_id):
+                raise PermissionDenied("backbone")
+            if await UsersRepository(conn).get(target_id) is None:
+                raise InvalidInput("unknown_person")
+            await repo.update(team.id, "captain_id", target_id, self._now())
+            updated = await repo.get(team.id)
+        assert updated is not None
+        self._changed.add(team.id)
+        return updated
+
+    async def _set(self, actor: Actor, team_id: int, column: str, value: object, *, promote: bool = False) -> Team:
+        now = self._now()
+        async with self.db.transaction() as conn:
+            repo = TeamsRepository(conn)
+            team = await self._managed(repo, actor, team_id)
+            await repo.update(team.id, column, value, now)
+            updated = await repo.get(team.id)
+            assert updated is not None
+            if promote:
+                await self._promote(repo, updated, now)
+        self._changed.add(team.id)
+        return updated
+
+    async def settings_team(self, actor: Actor, team_id: int) -> Team:
+        """The team, if the actor may change its settings."""
+        return await self._managed(TeamsRepository(self.db.reader), actor, team_id)
+
+    # -- captains ------------------------------------------------------------------------
+    async def approve(self, actor: Actor, seq: int) -> Decision:
+        """Accept a pending request: a member if there is room, else the waitlist."""
+        return await self._decide(actor, seq, "approve")
+
+    async def decline(self, actor: Actor, seq: int) -> Decision:
+        """Turn a pending request down."""
+        return await self._decide(actor, seq, "decline")
+
+    async def remove(self, actor: Actor, seq: int) -> Decision:
+        """Take a member (or a waitlisted person) off the team; the waitlist moves up."""
+        return await self._decide(actor, seq, "remove")
+
+    async def _decide(self, actor: Actor, seq: int, action: str) -> Decision:
+        now = self._now()
+        async with self.db.transaction() as conn:
+            repo = TeamsRepository(conn)
+            row = await repo.by_seq(seq)
+            if row is None:
+                raise NotFound("request")
+            team = await self._managed(repo, actor, row.team_id)
+            wanted = ("pending",) if action != "remove" else ("member", "waitlist")
+            if row.status not in wanted:
+                raise InvalidInput("already_decided")
+            if action == "decline":
+                status = "declined"
+            elif action == "remove":
+                status = "removed"
+            elif team.capacity is None or await repo.count(team.id, "member") < team.capacity:
+                status = "member"
+            else:
+                status = "waitlist"
+            await repo.set_status(team.id, row.user_id, status, now, notice=_NOTICE_OF[action])
+            if action == "remove" and row.status == "member":
+                await self._promote(repo, team, now)
+            position = await repo.position(team.id, status, row.seq) if status in ACTIVE else 0
+        self._changed.add(team.id)
+        self._notices_waiting = True
+        return Decision(team, row.user_id, row.display_name, status, position)
+
+    async def call(self, actor: Actor, team_id: int) -> Roster:
+        """The members to mention when the captain calls the team together."""
+        if not actor.in_group:
+            raise WrongChat("group")
+        await self._managed(TeamsRepository(self.db.reader), actor, team_id)
+        roster = await self.roster(team_id)
+        if roster is None:
+            raise NotFound("team")
+        return roster
+
+    # -- a person's teams, export ----------------------------------------------------------
+    async def my_teams(self, user_id: int) -> list[MyTeam]:
+        """A person's teams across courtyards: sign-ups in progress and teams they captain."""
+        repo = TeamsRepository(self.db.reader)
+        names = dict(await self._courtyard_names())
+        found: list[MyTeam] = []
+        captained = {t.id: t for t in await repo.captained_by(user_id)}
+        for row in await repo.of_user(user_id):
+            team = await repo.get(row.team_id)
+            if team is None:
+                continue
+            position = await repo.position(team.id, row.status, row.seq)
+            found.append(MyTeam(team, names.get(team.courtyard_id, ""), row.status, position))
+            captained.pop(team.id, None)
+        found.extend(MyTeam(t, names.get(t.courtyard_id, ""), "captain", 0) for t in captained.values())
+        return found
+
+    async def _courtyard_names(self) -> list[tuple[int, str]]:
+        yards = await ChatsRepository(self.db.reader).courtyards(self.community_id)
+        return [(y.id, y.name) for y in yards]
+
+    async def export(self, actor: Actor, name: str | None) -> list[ExportRow]:
+        """Every sign-up (history included) of this courtyard's teams, or of all teams in private."""
+        actor.require_social_worker()
+        repo = TeamsRepository(self.db.reader)
+        teams = await repo.in_community(self.community_id)
+        if actor.in_group:
+            if actor.courtyard_id is None:
+                raise WrongChat("bound")
+            teams = [(t, y) for t, y in teams if t.courtyard_id == actor.courtyard_id]
+        if name:
+            chosen = {t.id for t in match_teams([t for t, _ in teams], name)}
+            teams = [(t, y) for t, y in teams if t.id in chosen]
+            if not teams:
+                raise NotFound("team")
+        rows: list[ExportRow] = []
+        order = {"member": 0, "waitlist": 1, "pending": 2}
+        for team, yard in teams:
+            people = await repo.people(team.id, ("member", "waitlist", "pending", "left", "removed", "declined"))
+            places: dict[str, int] = {}
+            for person in sorted(people, key=lambda p: (order.get(p.status, 3), p.seq)):
+                position = None
+                if person.status in order:
+                    places[person.status] = position = places.get(person.status, 0) + 1
+                rows.append(
+                    ExportRow(
+                        courtyard=yard,
+                        team=team.name,
+                        name=person.display_name,
+                        status=person.status,
+                        position=position,
+                        requested_at=from_ts(person.requested_at),
+                        joined_at=from_ts(person.joined_at) if person.joined_at else None,
+                        changed_at=from_ts(person.changed_at),
+                    )
+                )
+        return rows
+
+    # -- after the commit: redraw rosters, send the notices owed -----------------------------
+    @property
+    def has_work(self) -> bool:
+        """True when rosters wait to be redrawn or notices may wait to be sent."""
+        return self._notices_waiting or bool(self._changed)
+
+    def take_changed(self) -> list[int]:
+        """Teams whose roster messages must be redrawn (each returned once)."""
+        changed, self._changed = sorted(self._changed), set()
+        return changed
+
+    async def notices(self) -> list[Notice]:
+        """Every notice owed, with what the message needs."""
+        self._notices_waiting = False
+        repo = TeamsRepository(self.db.reader)
+        users = UsersRepository(self.db.reader)
+        found: list[Notice] = []
+        for row in await repo.with_notices():
+            team = await repo.get(row.team_id)
+            if team is None or row.notice is None:
+                continue
+            captain = await users.get(team.captain_id) if team.captain_id else None
+            position = await repo.position(team.id, row.status, row.seq) if row.status in ACTIVE else 0
+            found.append(
+                Notice(
+                    kind=row.notice,
+                    team=team,
+                    user_id=row.user_id,
+                    name=row.display_name,
+                    seq=row.seq,
+                    status=row.status,
+                    position=position,
+                    chat_id=await self._notice_chat(team),
+                    captain_name=captain.display_name if captain else None,
+                )
+            )
+        return found
+
+    async def notice_sent(self, notice: Notice) -> None:
+        """Mark a notice delivered (or given up on)."""
+        async with self.db.transaction() as conn:
+            await TeamsRepository(conn).clear_notice(notice.team.id, notice.user_id, notice.kind)
+
+    async def _notice_chat(self, team: Team) -> int | None:
+        """The team's own group if it still belongs to the courtyard, else another group of it."""
+        chats = [
+            c
+            for c in await ChatsRepository(self.db.reader).bound_chats(self.community_id)
+            if c.courtyard_id == team.courtyard_id and c.active
+        ]
+        for chat in chats:
+            if chat.chat_id == team.home_chat_id:
+                return chat.chat_id
+        return chats[0].chat_id if chats else None
+
+    async def retire_rosters(self, chat_id: int, team_id: int, keep_message_id: int) -> None:
+        """Stop updating a team's older roster messages in a chat once a newer one is posted."""
+        async with self.db.transaction() as conn:
+            repo = LiveMessagesRepository(conn)
+            for chat, message_id in await repo.for_entity(ROSTER, team_id):
+                if chat == chat_id and message_id != keep_message_id:
+                    await repo.remove(chat, message_id)
+
+    async def forget_hook(self, conn: aiosqlite.Connection, user_id: int) -> None:
+        """/forget: leave every team (the rows then go with the person) and promote the waitlists."""
+        repo = TeamsRepository(conn)
+        now = self._now()
+        for row in await repo.of_user(user_id):
+            await repo.set_status(row.team_id, user_id, "left", now)
+            team = await repo.get(row.team_id)
+            if team is not None and row.status == "member":
+                await self._promote(repo, team, now)
+            self._changed.add(row.team_id)
+        self._changed.update(t.id for t in await repo.captained_by(user_id))
+
+
+_NOTICE_OF = {"approve": "approved", "decline": "declined", "remove": "removed"}
+
+
+def match_teams(teams: list[Team], text: str) -> list[Team]:
+    """The team named exactly by text, else all whose names contain it (case-insensitive)."""
+    wanted = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    if not wanted:
+        return []
+    exact = [t for t in teams if unicodedata.normalize("NFKC", t.name).casefold() == wanted]
+    if exact:
+        return exact
+    return [t for t in teams if wanted in unicodedata.normalize("NFKC", t.name).casefold()]
+
+
+def split_team_prefix(teams: list[Team], text: str) -> tuple[Team | None, str]:
+    """For "/callteam 护卫队 明早8点集合": the team whose name starts the text, and the rest."""
+    normal = unicodedata.normalize("NFKC", text).strip()
+    best: Team | None = None
+    for team in teams:
+        name = unicodedata.normalize("NFKC", team.name)
+        if normal.casefold().startswith(name.casefold()) and (best is None or len(name) > len(best.name)):
+            best = team
+    if best is None:
+        return None, normal
+    return best, normal[len(unicodedata.normalize("NFKC", best.name)) :].strip()

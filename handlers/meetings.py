@@ -1,0 +1,243 @@
+"""Meetings: notices with live answer counts, /meetings, check-in, /me, and the feature's outbox kinds."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.ext import Application
+
+from bot import callback_data as cb
+from bot.context import BotContext
+from bot.i18n import Html, Translator
+from bot.services.errors import DomainError, NotFound
+from bot.services.meetings import NOTE, NOTICE, REMINDER, TASK_DUE, RsvpResult
+from handlers import meetings_admin, meetings_calendar, meetings_wizard
+from handlers.common import (
+    answer,
+    buttons,
+    chat_translator_for_id,
+    command,
+    command_args,
+    parse_or_refuse,
+    reply,
+    tr,
+)
+from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
+from handlers.live import Rendered, live, live_of
+from handlers.meetings_render import (
+    LIVE,
+    listing_keyboard,
+    meeting_error,
+    notice_markup,
+    render_cancelled,
+    render_checkin,
+    render_late,
+    render_listing,
+    render_mine,
+    render_moved,
+    render_notice,
+    render_promoted,
+    render_reminder,
+    render_rsvp,
+    render_task_due,
+    task_keyboard,
+)
+from handlers.notify import mention, notify_person
+from storage.outbox import OutboxItem
+
+
+# -- commands ---------------------------------------------------------------------
+async def show_meetings(update: Update, context: BotContext) -> None:
+    """/meetings (and the menu button): upcoming meetings of this chat, or all of them in private."""
+    t = await tr(update, context)
+    chat = update.effective_chat
+    assert chat is not None
+    here = chat.type != ChatType.PRIVATE
+    meetings = await context.deps.services.meetings.upcoming(chat.id if here else None)
+    markup = None if here else listing_keyboard(t, meetings)
+    await reply(update, render_listing(t, meetings, here=here), reply_markup=markup)
+
+
+async def checkin_command(update: Update, context: BotContext) -> None:
+    """/checkin 4827: attendance by the code said at the meeting."""
+    code = command_args(update)
+    if not code:
+        t = await tr(update, context)
+        await reply(update, t._("Send the code said at the meeting, e.g. /checkin 4827."))
+        return
+    await check_in(update, context, code, "code")
+
+
+async def checkin_link(update: Update, context: BotContext, payload: str) -> None:
+    """/start ci_4827, from the QR picture."""
+    await check_in(update, context, payload.partition("_")[2], "link")
+
+
+async def check_in(update: Update, context: BotContext, code: str, via: str) -> None:
+    """Record attendance and say so; a wrong or forged code is refused."""
+    t = await tr(update, context)
+    user = update.effective_user
+    assert user is not None
+    try:
+        result = await context.deps.services.meetings.check_in(user.id, code, via)
+    except DomainError as exc:
+        await reply(update, meeting_error(t, exc))
+        return
+    await reply(update, render_checkin(t, result))
+    if result.first_time:
+        await live(context).changed(context, LIVE, result.meeting.id)
+
+
+# -- answer buttons ----------------------------------------------------------------
+async def press_rsvp(update: Update, context: BotContext) -> None:
+    """参加 / 待定 / 不参加, or the calendar file."""
+    parsed = await parse_or_refuse(update, context, cb.RSVP)
+    query = update.callback_query
+    if parsed is None or query is None or query.message is None:
+        return
+    action, (meeting_id,) = parsed
+    if action == "ics":
+        await meetings_calendar.calendar_button(update, context, meeting_id)
+        return
+    t = await tr(update, context)
+    try:
+        result = await context.deps.services.meetings.rsvp(query.from_user.id, meeting_id, action)
+    except DomainError as exc:
+        await answer(query, meeting_error(t, exc), alert=True)
+        return
+    await answer(query, render_rsvp(t, result))
+    await live(context).changed(context, LIVE, meeting_id)
+    if query.message.chat.type == ChatType.PRIVATE:
+        await meetings_admin.redraw_private(update, context, meeting_id)
+    await tell_promoted(context, result, meeting_id, query.message.chat.id)
+
+
+async def tell_promoted(context: BotContext, result: RsvpResult, meeting_id: int, chat_id: int) -> None:
+    """Tell each person who moved up from the waitlist."""
+    if not result.promoted:
+        return
+    service = context.deps.services.meetings
+    meeting = await service.meeting(meeting_id)
+    # Someone who never opened a private chat is mentioned in a group that got the notice.
+    fallback = chat_id if chat_id < 0 else next(iter(await service.chats(meeting_id)), None)
+    for person in result.promoted:
+        await notify_person(
+            context,
+            person.user_id,
+            person.name,
+            lambda t, who: render_promoted(t, who, meeting),
+            fallback_chat_id=fallback,
+        )
+
+
+# -- live notices and the outbox ----------------------------------------------------
+async def draw_live(context: BotContext, meeting_id: int, chat_id: int) -> Rendered | None:
+    """The notice as it should look now."""
+    try:
+        view = await context.deps.services.meetings.view(meeting_id)
+    except NotFound:
+        return None
+    t = await chat_translator_for_id(context, chat_id)
+    now = context.deps.clock.now()
+    return render_notice(t, view, now), notice_markup(t, view, now)
+
+
+async def draw_notice(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """A courtyard chat's notice; skipped once the meeting was cancelled or has begun."""
+    assert item.ref_id is not None
+    drawn = await draw_live(context, item.ref_id, item.chat_id)
+    if drawn is None or drawn[1] is None:
+        return None
+    return Outgoing(*drawn)
+
+
+async def adopt_notice(context: BotContext, item: OutboxItem, message: Message) -> None:
+    """A sent notice keeps its answer counts up to date."""
+    assert item.ref_id is not None
+    await live(context).adopt(message.chat_id, message.message_id, LIVE, item.ref_id)
+
+
+async def draw_reminder(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """A reminder that fell due: sent, skipped, fanned out to those who have not answered, or reported late."""
+    assert item.ref_id is not None
+    decision = await context.deps.services.meetings.due_reminder(item.ref_id, item.chat_id, item.payload)
+    if decision.queued:
+        dispatcher(context).wake()
+    if decision.view is None:
+        return None
+    t = await chat_translator_for_id(context, item.chat_id)
+    now = context.deps.clock.now()
+    people = [mention(p.user_id, p.name) for p in decision.mention]
+    return Outgoing(render_reminder(t, decision.view, now, people), notice_markup(t, decision.view, now))
+
+
+async def draw_note(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """Cancelled, moved, late-reminder, promotion and minutes notes."""
+    assert item.ref_id is not None
+    services = context.deps.services
+    try:
+        meeting = await services.meetings.meeting(item.ref_id)
+    except NotFound:
+        return None
+    t = await chat_translator_for_id(context, item.chat_id)
+    what = item.payload.get("what")
+    if what == "late":
+        return Outgoing(render_late(t, meeting))
+    if what == "cancelled":
+        return Outgoing(render_cancelled(t, meeting))
+    if what == "moved":
+        return Outgoing(render_moved(t, meeting, int(item.payload.get("old", 0))))
+    if what == "promoted":
+        user_id, name = int(item.payload.get("user_id", 0)), str(item.payload.get("name", ""))
+        who = name if item.chat_id > 0 else mention(user_id, name)
+        return Outgoing(render_promoted(t, who, meeting))
+    if what == "minutes":
+        return Outgoing(await meetings_admin.minutes_text(context, t, meeting.id))
+    return None
+
+
+async def draw_task_due(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """A task reminder when it falls due; skipped once done or when its owner was forgotten."""
+    assert item.ref_id is not None
+    try:
+        view = await context.deps.services.meetings.task(item.ref_id)
+    except NotFound:
+        return None
+    task = view.task
+    if task.done_at is not None or (task.owner_id is None and item.chat_id > 0):
+        return None
+    t = await chat_translator_for_id(context, item.chat_id)
+    name = task.owner_name or t._("(nobody)")
+    owner: Html | str = mention(task.owner_id, name) if item.chat_id < 0 and task.owner_id else name
+    return Outgoing(render_task_due(t, view, owner), task_keyboard(t, task))
+
+
+async def my_meetings(update: Update, context: BotContext, t: Translator) -> str:
+    """The /me section: upcoming meetings the person said yes or maybe to."""
+    user = update.effective_user
+    if user is None:
+        return ""
+    return render_mine(t, await context.deps.services.meetings.mine(user.id))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add the meeting commands, buttons, live notices, outbox kinds and hooks."""
+    app.add_handler(command("meetings", show_meetings))
+    app.add_handler(command("ics", meetings_calendar.ics_command))
+    app.add_handler(command("checkin", checkin_command))
+    app.add_handler(buttons(cb.RSVP, press_rsvp))
+    meetings_wizard.register(app)
+    meetings_admin.register(app)
+    ext = app.bot_data.ext
+    ext.start_payloads["ci"] = checkin_link
+    ext.start_payloads["ics"] = meetings_calendar.ics_link
+    ext.menu_actions["meetings"] = show_meetings
+    ext.me_sections.append(my_meetings)
+    live_of(app).register(LIVE, draw_live)
+    outbox = dispatcher_of(app)
+    # Every meeting message is resent after an interrupted send: a rare duplicate notice or
+    # reminder costs less than a courtyard that never hears about the meeting (ARCHITECTURE.md).
+    outbox.register(NOTICE, Kind(render=draw_notice, resend_ambiguous=True, on_sent=adopt_notice))
+    outbox.register(REMINDER, Kind(render=draw_reminder, resend_ambiguous=True))
+    outbox.register(NOTE, Kind(render=draw_note, resend_ambiguous=True))
+    outbox.register(TASK_DUE, Kind(render=draw_task_due, resend_ambiguous=True))

@@ -1,0 +1,525 @@
+"""Polls: /vote (from proposals or typed), vote buttons, live tallies, /polls, close, remind, outcome, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import Any
+
+from telegram import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application
+
+from bot import callback_data as cb
+from bot.charts import render_bar_chart
+from bot.clock import to_ts
+from bot.context import BotContext
+from bot.i18n import Translator
+from bot.services.actor import Actor
+from bot.services.errors import DomainError, NotFound
+from bot.services.polls import (
+    MAX_OPTIONS,
+    POLL_REMINDER,
+    POLL_RESULTS,
+    PollView,
+    check_deadline,
+    clean_quorum,
+    clean_spec,
+)
+from handlers.common import (
+    actor_for,
+    answer,
+    buttons,
+    chat_translator_for_id,
+    command,
+    command_args,
+    parse_or_refuse,
+    reply,
+    tr,
+)
+from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
+from handlers.live import Rendered, live, live_of
+from handlers.notify import mention
+from handlers.polls_draft import DRAFT, Draft, parse_typed, render_card, render_pick
+from handlers.polls_render import (
+    chart_input,
+    polls_error,
+    render_polls_list,
+    render_reminder,
+    render_results,
+    render_tally,
+    results_caption,
+    split_html,
+    tally_keyboard,
+    vote_answer,
+)
+from handlers.polls_time import parse_deadline
+from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+LIVE_KIND = "poll"
+OUTCOME = "poll_outcome"
+SWEEP_INTERVAL_S = 20.0
+
+
+def usage(t: Translator) -> str:
+    """How to start a poll."""
+    return "\n".join(
+        [
+            t._("To start a poll, type: /vote 问题 | 选项一 | 选项二"),
+            t._("Or collect theme proposals with /propose first; then /vote lets you pick among them."),
+        ]
+    )
+
+
+# -- the /vote wizard ------------------------------------------------------------------------------
+
+
+async def start_vote(update: Update, context: BotContext) -> None:
+    """/vote 问题 | 选项一 | 选项二 shows the settings card; /vote alone picks among open proposals."""
+    t = await tr(update, context)
+    services = context.deps.services
+    args = command_args(update)
+    typed = parse_typed(args) if args else None
+    try:
+        actor = await actor_for(update, context)
+        await services.polls.require_launcher(actor)
+        proposals = [] if args else await services.proposals.listing(actor)
+        if typed is not None:
+            clean_spec(Draft(question=typed[0], options=typed[1]).spec(), context.deps.clock.now())
+    except DomainError as exc:
+        await reply(update, polls_error(t, exc))
+        return
+    if typed is not None:
+        draft = Draft(question=typed[0], options=typed[1])
+        text, markup = render_card(t, draft)
+    elif len(proposals) >= 2:
+        draft = Draft(picking=[])
+        text, markup = render_pick(t, proposals, [])
+    else:
+        await reply(update, usage(t))
+        return
+    message = await reply(update, text, reply_markup=markup)
+    if message is not None:
+        await _save(context, actor, replace(draft, card=message.message_id))
+
+
+async def _save(context: BotContext, actor: Actor, draft: Draft) -> None:
+    await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, DRAFT, draft.to_state())
+
+
+async def _draft_of(context: BotContext, actor: Actor, query: CallbackQuery) -> Draft | None:
+    """The presser's own draft, and only if the button is on its current card."""
+    pending = await context.deps.services.people.dialog(actor.user_id, actor.chat_id)
+    if pending is None or pending[0] != DRAFT:
+        return None
+    draft = Draft.from_state(pending[1])
+    message = query.message
+    return draft if message is not None and draft.card == message.message_id else None
+
+
+async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def press_draft(update: Update, context: BotContext) -> None:
+    """Settings-card buttons; only the person who started the draft acts, and is re-checked each time."""
+    parsed = await parse_or_refuse(update, context, cb.POLL_DRAFT)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    action, (arg,) = parsed
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        await context.deps.services.polls.require_launcher(actor)
+        draft = await _draft_of(context, actor, query)
+        # Picking buttons belong to the proposal list, settings buttons to the settings card.
+        if draft is None or (action != "cancel" and (action in ("pick", "next")) != (draft.picking is not None)):
+            await answer(query, t._("This button is no longer valid."))
+        elif action == "cancel":
+            await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
+            await answer(query)
+            await _edit(query, t._("Poll cancelled."), None)
+        elif action in ("pick", "next"):
+            await _picking(update, context, actor, draft, action, arg)
+        elif action in ("dl", "quo"):
+            await _ask_setting(update, context, actor, draft, "deadline" if action == "dl" else "quorum")
+        elif action == "go":
+            await _launch(update, context, actor, draft)
+        else:
+            draft = draft.toggled(action)
+            await _save(context, actor, draft)
+            await answer(query)
+            await _edit(query, *render_card(t, draft))
+    except DomainError as exc:
+        await answer(query, polls_error(t, exc), alert=True)
+
+
+async def _picking(update: Update, context: BotContext, actor: Actor, draft: Draft, action: str, arg: int) -> None:
+    """Toggle a proposal, or turn the chosen proposals into options."""
+    query = update.callback_query
+    assert query is not None
+    t = await tr(update, context)
+    proposals = context.deps.services.proposals
+    open_ones = await proposals.listing(actor)
+    picked = list(draft.picking or [])
+    if action == "pick":
+        await proposals.get(actor, arg)  # another courtyard's proposal is refused as unknown
+        picked = [p for p in picked if p != arg] if arg in picked else [*picked, arg][:MAX_OPTIONS]
+        draft = replace(draft, picking=picked)
+        await _save(context, actor, draft)
+        await answer(query)
+        await _edit(query, *render_pick(t, open_ones, picked))
+        return
+    chosen = [p for pid in picked for p in open_ones if p.id == pid]
+    if len(chosen) < 2:
+        await answer(query, t._("Please choose at least two proposals."), alert=True)
+        return
+    question = t._("Which theme should our courtyard choose?")
+    draft = replace(draft, picking=None, question=question, options=[(p.title, p.id) for p in chosen])
+    await _save(context, actor, draft)
+    await answer(query)
+    await _edit(query, *render_card(t, draft))
+
+
+async def _ask_setting(update: Update, context: BotContext, actor: Actor, draft: Draft, what: str) -> None:
+    """Ask for a typed deadline or quorum with a ForceReply (groups only show the bot replies)."""
+    query = update.callback_query
+    assert query is not None
+    t = await tr(update, context)
+    await _save(context, actor, replace(draft, awaiting=what))
+    await answer(query)
+    who = mention(actor.user_id, actor.display_name)
+    if what == "deadline":
+        text = t._(
+            "{who}, please reply with the deadline, e.g. 明晚8点, 周六下午3点 or 12月5日 19:30. Reply 无 for none.",
+            who=who,
+        )
+    else:
+        text = t._("{who}, please reply with the number of voters needed (the quorum). Reply 0 for none.", who=who)
+    await context.bot.send_message(actor.chat_id, text, reply_markup=ForceReply(selective=True))
+
+
+async def setting_reply(update: Update, context: BotContext, state: dict[str, Any]) -> None:
+    """The typed deadline or quorum; the card is shown again below with it."""
+    draft = Draft.from_state(state)
+    message = update.effective_message
+    if draft.awaiting is None or message is None or not message.text:
+        return
+    t = await tr(update, context)
+    now = context.deps.clock.now()
+    try:
+        actor = await actor_for(update, context)
+        if draft.awaiting == "deadline":
+            when = parse_deadline(message.text, now=now, tz=context.deps.config.community.timezone)
+            if when is not None:
+                check_deadline(when, now)
+            draft = replace(draft, closes_at=to_ts(when) if when else None, awaiting=None)
+            note = t._("Deadline: {when}", when=t.datetime(when)) if when else t._("No deadline.")
+        else:
+            quorum = clean_quorum(message.text)
+            draft = replace(draft, quorum=quorum, awaiting=None)
+            note = t._("Quorum: {n} voters", n=quorum) if quorum else t._("No quorum.")
+    except DomainError as exc:
+        await reply(update, polls_error(t, exc))
+        return
+    text, markup = render_card(t, draft)
+    card = await reply(update, f"{note}\n\n{text}", reply_markup=markup)
+    await _save(context, actor, replace(draft, card=card.message_id if card else draft.card))
+
+
+async def _launch(update: Update, context: BotContext, actor: Actor, draft: Draft) -> None:
+    """Create the poll and post its live tally with the vote buttons."""
+    query = update.callback_query
+    assert query is not None
+    t = await tr(update, context)
+    poll = await context.deps.services.polls.create(actor, draft.spec())
+    await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
+    await answer(query)
+    await _edit(query, t._("✅ Poll #{id} started.", id=poll.id), None)
+    await post_tally(context, poll.id, actor.chat_id)
+
+
+async def post_tally(context: BotContext, poll_id: int, chat_id: int) -> None:
+    """Send a poll's tally message; it is then kept up to date in place."""
+    view = await context.deps.services.polls.view(poll_id)
+    t = await chat_translator_for_id(context, chat_id)
+    message = await live(context).post(
+        context, chat_id, LIVE_KIND, poll_id, render_tally(t, view), tally_keyboard(t, view)
+    )
+    # Only the newest copy in a chat is kept up to date; its buttons work on any copy.
+    await live(context).retire(chat_id, LIVE_KIND, poll_id, keep=message.message_id)
+
+
+# -- voting and poll admin buttons --------------------------------------------------------------------
+
+
+async def press_vote(update: Update, context: BotContext) -> None:
+    """A vote: answered at once; the tally follows, debounced."""
+    parsed = await parse_or_refuse(update, context, cb.VOTE)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    _, (poll_id, position) = parsed
+    # The group's language, like the tally the voter is looking at (and no per-press lookup of the person).
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        # The update id orders one person's presses even when they are handled concurrently.
+        result = await context.deps.services.polls.vote(actor, poll_id, position, update.update_id)
+    except DomainError as exc:
+        await answer(query, polls_error(t, exc), alert=True)
+        return
+    await answer(query, vote_answer(t, result.chosen))
+    if not result.stale:
+        await live(context).changed(context, LIVE_KIND, poll_id)
+
+
+async def press_admin(update: Update, context: BotContext) -> None:
+    """Close, remind non-voters, write the outcome, or show a poll again."""
+    parsed = await parse_or_refuse(update, context, cb.POLL_ADMIN)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    action, (poll_id,) = parsed
+    t = await tr(update, context)
+    polls = context.deps.services.polls
+    try:
+        actor = await actor_for(update, context)
+        if action == "close":
+            poll = await polls.close(actor, poll_id)
+            await answer(query, t._("Poll #{id} closed. The results follow.", id=poll.id))
+            await after_close(context, [poll.id])
+        elif action == "remind":
+            await _remind(update, context, actor, poll_id)
+        elif action == "outcome":
+            await _ask_outcome(update, context, actor, poll_id)
+        else:
+            await polls.in_chat(actor, poll_id)
+            await answer(query)
+            await post_tally(context, poll_id, actor.chat_id)
+    except DomainError as exc:
+        await answer(query, polls_error(t, exc), alert=True)
+
+
+async def _remind(update: Update, context: BotContext, actor: Actor, poll_id: int) -> None:
+    """One message mentioning only those who have not voted yet."""
+    query = update.callback_query
+    assert query is not None
+    t = await tr(update, context)
+    polls = context.deps.services.polls
+    _, missing = await polls.nudge(actor, poll_id)
+    if not missing:
+        await answer(query, t._("Everyone has voted. Thank you!"))
+        return
+    await answer(query, t._("Reminding {n} people.", n=len(missing)))
+    view = await polls.view(poll_id)
+    await context.bot.send_message(actor.chat_id, render_reminder(t, view, missing, automatic=False))
+
+
+async def _ask_outcome(update: Update, context: BotContext, actor: Actor, poll_id: int) -> None:
+    polls = context.deps.services.polls
+    poll = await polls.in_chat(actor, poll_id)
+    polls.require_outcome_writer(actor, poll)
+    await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, OUTCOME, {"poll_id": poll_id})
+    if update.callback_query is not None:
+        await answer(update.callback_query)
+    t = await tr(update, context)
+    text = t._(
+        "{who}, please reply with the outcome of poll #{id}: what was decided and what happens next.",
+        who=mention(actor.user_id, actor.display_name),
+        id=poll_id,
+    )
+    await context.bot.send_message(actor.chat_id, text, reply_markup=ForceReply(selective=True))
+
+
+async def outcome_command(update: Update, context: BotContext) -> None:
+    """/outcome 12 结论 — record at once; /outcome 12 — then type it."""
+    t = await tr(update, context)
+    words = command_args(update).split(maxsplit=1)
+    if not words or not words[0].lstrip("#").isdigit():
+        await reply(update, t._("Please give the poll number, e.g. /outcome 12 下月起实施"))
+        return
+    poll_id = int(words[0].lstrip("#"))
+    try:
+        actor = await actor_for(update, context)
+        if len(words) < 2:
+            await _ask_outcome(update, context, actor, poll_id)
+            return
+    except DomainError as exc:
+        await reply(update, polls_error(t, exc))
+        return
+    await _record_outcome(update, context, poll_id, words[1])
+
+
+async def outcome_reply(update: Update, context: BotContext, state: dict[str, Any]) -> None:
+    """The outcome typed after the button or /outcome N."""
+    message = update.effective_message
+    if message is not None and message.text:
+        await _record_outcome(update, context, int(state["poll_id"]), message.text)
+
+
+async def _record_outcome(update: Update, context: BotContext, poll_id: int, text: str) -> None:
+    t = await tr(update, context)
+    services = context.deps.services
+    try:
+        actor = await actor_for(update, context)
+        poll = await services.polls.set_outcome(actor, poll_id, text)
+    except DomainError as exc:
+        await reply(update, polls_error(t, exc))
+        return
+    await services.people.end_dialog(actor.user_id, actor.chat_id)
+    await reply(update, t._("📝 Outcome of poll #{id} recorded: {text}", id=poll.id, text=poll.outcome or ""))
+    await live(context).changed(context, LIVE_KIND, poll.id)
+
+
+async def list_polls(update: Update, context: BotContext) -> None:
+    """/polls: the open polls of this chat."""
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        views = await context.deps.services.polls.open_polls(actor)
+    except DomainError as exc:
+        await reply(update, polls_error(t, exc))
+        return
+    text, markup = render_polls_list(t, views)
+    await reply(update, text, reply_markup=markup)
+
+
+# -- live tallies, results, reminders, deadlines -------------------------------------------------------
+
+
+async def draw_tally(context: BotContext, poll_id: int, chat_id: int) -> Rendered | None:
+    """Live renderer of a tally message."""
+    try:
+        view = await context.deps.services.polls.view(poll_id)
+    except NotFound:
+        return None
+    t = await chat_translator_for_id(context, chat_id)
+    return render_tally(t, view), tally_keyboard(t, view)
+
+
+async def _chart(t: Translator, view: PollView) -> bytes | None:
+    chart = chart_input(t, view)
+    try:
+        # Drawing takes tens of milliseconds of CPU: keep it off the event loop.
+        return await asyncio.to_thread(
+            render_bar_chart,
+            chart.title,
+            chart.labels,
+            chart.values,
+            value_labels=chart.value_labels,
+            subtitle=chart.subtitle,
+        )
+    except Exception:
+        # The text results follow anyway; a missing picture must not stop them.
+        log.exception("poll chart failed")
+        return None
+
+
+async def draw_results(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """Part 0: the chart with a summary; parts 1…n: the full results, split at 4096 characters."""
+    assert item.ref_id is not None
+    part = int(item.payload.get("part", 0))
+    try:
+        view = await context.deps.services.polls.view(item.ref_id)
+    except NotFound:
+        return None
+    t = await chat_translator_for_id(context, item.chat_id)
+    if part == 0:
+        return Outgoing(results_caption(t, view), photo=await _chart(t, view))
+    parts = split_html(render_results(t, view))
+    if part > len(parts):
+        return None
+    markup = None
+    if part == len(parts) and not view.poll.outcome:
+        button = InlineKeyboardButton(
+            t._("📝 Write the outcome"), callback_data=cb.POLL_ADMIN.build("outcome", view.poll.id)
+        )
+        markup = InlineKeyboardMarkup([[button]])
+    return Outgoing(parts[part - 1], markup)
+
+
+async def results_done(context: BotContext, item: OutboxItem) -> None:
+    """Queue the next part of the results (the chain is in the outbox, so a restart continues it)."""
+    assert item.ref_id is not None
+    part = int(item.payload.get("part", 0))
+    if part > 0:
+        view = await context.deps.services.polls.view(item.ref_id)
+        t = await chat_translator_for_id(context, item.chat_id)
+        if part >= len(split_html(render_results(t, view))):
+            return
+    if await context.deps.services.polls.queue_results_part(item.ref_id, item.chat_id, part + 1):
+        dispatcher(context).wake()
+
+
+async def draw_reminder(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """The automatic reminder before the deadline, mentioning only non-voters."""
+    assert item.ref_id is not None
+    polls = context.deps.services.polls
+    try:
+        view = await polls.view(item.ref_id)
+    except NotFound:
+        return None
+    if not view.poll.is_open:
+        return None
+    t = await chat_translator_for_id(context, item.chat_id)
+    return Outgoing(render_reminder(t, view, await polls.non_voters(item.ref_id), automatic=True))
+
+
+async def after_close(context: BotContext, poll_ids: list[int]) -> None:
+    """Closed polls: redraw their tallies and let the outbox announce the results."""
+    for poll_id in poll_ids:
+        await live(context).changed(context, LIVE_KIND, poll_id)
+    dispatcher(context).wake()
+
+
+async def sweep(context: BotContext) -> None:
+    """Close polls past their deadline and queue due reminders (the database is the schedule)."""
+    result = await context.deps.services.polls.sweep()
+    if result.closed:
+        await after_close(context, result.closed)
+    elif result.reminded:
+        dispatcher(context).wake()
+
+
+async def _sweep_job(context: BotContext) -> None:
+    try:
+        await sweep(context)
+    except Exception:
+        log.exception("poll sweep failed")
+
+
+async def _start(app: Application) -> None:  # type: ignore[type-arg]
+    # Deadlines that passed while the bot was down are handled at once, then every SWEEP_INTERVAL_S.
+    await _sweep_job(BotContext(app))
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_sweep_job, interval=SWEEP_INTERVAL_S, first=SWEEP_INTERVAL_S, name="poll-sweeper")  # type: ignore[arg-type]
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add /vote, /polls, /outcome, their buttons, dialogs, live tallies, outbox kinds and the sweeper."""
+    app.add_handler(command("vote", start_vote))
+    app.add_handler(command("polls", list_polls))
+    app.add_handler(command("outcome", outcome_command))
+    app.add_handler(buttons(cb.POLL_DRAFT, press_draft))
+    app.add_handler(buttons(cb.VOTE, press_vote))
+    app.add_handler(buttons(cb.POLL_ADMIN, press_admin))
+    ext = app.bot_data.ext
+    ext.dialogs[DRAFT] = setting_reply
+    ext.dialogs[OUTCOME] = outcome_reply
+    ext.menu_actions["polls"] = list_polls
+    ext.on_startup.append(_start)
+    live_of(app).register(LIVE_KIND, draw_tally)
+    outbox = dispatcher_of(app)
+    # Results: at most once (the live tally shows the final count even if an announcement is lost).
+    outbox.register(POLL_RESULTS, Kind(render=draw_results, resend_ambiguous=False, on_done=results_done))
+    # A rare duplicate reminder is better than a lost one.
+    outbox.register(POLL_REMINDER, Kind(render=draw_reminder, resend_ambiguous=True))

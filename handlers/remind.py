@@ -1,0 +1,176 @@
+"""/remind and /reminders: free reminders in any chat, one-off or recurring."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application
+
+from bot import callback_data as cb
+from bot.context import BotContext
+from bot.i18n import Translator
+from bot.services.errors import DomainError, InvalidInput
+from bot.services.reminders import REMINDER, Reminder
+from bot.timeparse import Recurrence, TimeParseError
+from handlers.common import (
+    actor_for,
+    answer,
+    buttons,
+    chat_translator_for_id,
+    command,
+    command_args,
+    error_text,
+    parse_or_refuse,
+    reply,
+    time_error_text,
+    tr,
+)
+from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
+from storage.outbox import OutboxItem, OutboxRepository
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def render_recurrence(t: Translator, rec: Recurrence) -> str:
+    """每周三 19:00 / every Wed 19:00."""
+    clock = f"{rec.hour:02d}:{rec.minute:02d}"
+    if rec.kind == "weekly" and rec.weekday is not None:
+        day = (WEEKDAYS if t.locale == "zh_CN" else WEEKDAYS_EN)[rec.weekday]
+        return t._("every {day} {time}", day=day, time=clock)
+    if rec.kind == "monthly" and rec.day is not None:
+        return t._("on day {day} of every month at {time}", day=rec.day, time=clock)
+    return t._("every day at {time}", time=clock)
+
+
+def render_created(t: Translator, reminder: Reminder) -> str:
+    """The confirmation, with the time echoed in full."""
+    assert reminder.next_at is not None
+    if reminder.recurrence is not None:
+        return t._(
+            "OK, I will remind this chat {when}: {text}\nFirst time: {first}",
+            when=render_recurrence(t, reminder.recurrence),
+            text=reminder.text,
+            first=t.datetime(reminder.next_at),
+        )
+    return t._("OK, I will remind this chat on {when}: {text}", when=t.datetime(reminder.next_at), text=reminder.text)
+
+
+def render_list(t: Translator, reminders: list[Reminder]) -> tuple[str, InlineKeyboardMarkup | None]:
+    """This chat's reminders with cancel buttons."""
+    if not reminders:
+        return t._("No reminders in this chat. Set one with /remind 周六上午9点 带上扫帚."), None
+    lines = [t._("<b>Reminders in this chat</b>")]
+    rows = []
+    for number, item in enumerate(reminders, start=1):
+        when = render_recurrence(t, item.recurrence) if item.recurrence else ""
+        nxt = t.short_datetime(item.next_at) if item.next_at else ""
+        lines.append(t._("{n}. {when} {next} — {text}", n=number, when=when, next=nxt, text=item.text).strip())
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t._("Cancel reminder {n}", n=number), callback_data=cb.REMINDER.build("cancel", item.id)
+                )
+            ]
+        )
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def set_reminder(update: Update, context: BotContext) -> None:
+    """Parse "/remind <time> <text>" and confirm with the time in full."""
+    t = await tr(update, context)
+    raw = command_args(update)
+    if not raw:
+        await reply(update, t._("Write the time and what to remind, e.g. /remind 周六上午9点 带上扫帚"))
+        return
+    try:
+        actor = await actor_for(update, context)
+        reminder = await context.deps.services.reminders.create(actor, raw)
+    except TimeParseError as exc:
+        await reply(update, time_error_text(t, exc))
+        return
+    except InvalidInput as exc:
+        await reply(update, reminder_error(t, exc))
+        return
+    except DomainError as exc:
+        await reply(update, error_text(t, exc))
+        return
+    dispatcher(context).wake()
+    await reply(update, render_created(t, reminder))
+
+
+def reminder_error(t: Translator, exc: InvalidInput) -> str:
+    """Reminder-specific refusals."""
+    if exc.reason == "empty_reminder":
+        return t._("What should I remind? Write it after the time, e.g. /remind 周六上午9点 带上扫帚")
+    if exc.reason == "reminder_too_long":
+        return t._("That reminder is too long: at most {limit} characters, please.", limit=exc.details["limit"])
+    if exc.reason == "too_many_reminders":
+        return t._(
+            "This chat already has {limit} reminders. Cancel some with /reminders first.", limit=exc.details["limit"]
+        )
+    return error_text(t, exc)
+
+
+async def list_reminders(update: Update, context: BotContext) -> None:
+    """Show this chat's reminders."""
+    t = await tr(update, context)
+    chat = update.effective_chat
+    assert chat is not None
+    text, markup = render_list(t, await context.deps.services.reminders.active(chat.id))
+    await reply(update, text, reply_markup=markup)
+
+
+async def press_cancel(update: Update, context: BotContext) -> None:
+    """Cancel a reminder from the list (creator, backbone or social worker)."""
+    parsed = await parse_or_refuse(update, context, cb.REMINDER)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        cancelled = await context.deps.services.reminders.cancel(actor, parsed[1][0])
+    except DomainError as exc:
+        await answer(query, error_text(t, exc), alert=True)
+        return
+    await answer(query, t._("Cancelled: {text}", text=cancelled.text))
+    text, markup = render_list(t, await context.deps.services.reminders.active(actor.chat_id))
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def draw_reminder(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """The reminder as it arrives; None if it was cancelled meanwhile."""
+    assert item.ref_id is not None
+    reminder = await context.deps.services.reminders.get(item.ref_id)
+    if reminder is None:
+        return None
+    t = await chat_translator_for_id(context, item.chat_id)
+    return Outgoing(t._("⏰ <b>Reminder</b>\n{text}", text=reminder.text))
+
+
+async def after_reminder(context: BotContext, item: OutboxItem) -> None:
+    """Queue the next occurrence of a recurring reminder, unless the chat is gone."""
+    assert item.ref_id is not None
+    services = context.deps.services
+    final = await OutboxRepository(context.deps.db.reader).get(item.id)
+    if final is not None and final.status == "failed":
+        await services.reminders.stop_for_chat(item.ref_id)
+        return
+    if await services.reminders.advance(item.ref_id, item.due_at) is not None:
+        dispatcher(context).wake()
+
+
+async def _repair(app: Application) -> None:  # type: ignore[type-arg]
+    services = app.bot_data.services
+    assert services is not None
+    await services.reminders.repair()
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add /remind, /reminders and the reminder outbox kind."""
+    app.add_handler(command("remind", set_reminder))
+    app.add_handler(command("reminders", list_reminders))
+    app.add_handler(buttons(cb.REMINDER, press_cancel))
+    # A reminder sent twice is a small annoyance; a reminder lost is a missed meeting.
+    dispatcher_of(app).register(REMINDER, Kind(render=draw_reminder, resend_ambiguous=True, on_done=after_reminder))
+    app.bot_data.ext.on_startup.append(_repair)

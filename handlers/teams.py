@@ -1,0 +1,634 @@
+"""Teams and sign-up (接龙): /newteam /teams /join /leave /roster /myteams /captain /callteam /exportroster."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, TypeHandler
+
+from bot import callback_data as cb
+from bot.context import BotContext
+from bot.export import to_csv, to_xlsx
+from bot.i18n import Translator
+from bot.services.actor import Actor
+from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from bot.services.teams import ROSTER, Notice, TeamsService, parse_capacity, split_team_prefix
+from handlers import teams_render as r
+from handlers.common import (
+    actor_for,
+    answer,
+    buttons,
+    chat_translator_for_id,
+    command,
+    command_args,
+    display_name,
+    error_text,
+    parse_or_refuse,
+    reply,
+    tr,
+    user_translator,
+)
+from handlers.live import Rendered, live, live_of
+from handlers.notify import mention, notify_person
+from storage.teams import Team
+
+log = logging.getLogger(__name__)
+
+# After the group-0 handlers: redraw rosters and send the notices their commits owe.
+AFTER_GROUP = 40
+MAX_NOTE = 500  # a captain's words under /callteam; the mentions need the room
+DIALOG_KINDS = {1: "team_capacity", 2: "team_deadline", 3: "team_purpose"}
+
+
+def teams_of(context: BotContext) -> TeamsService:
+    """The teams service."""
+    return context.deps.services.teams
+
+
+def team_error(t: Translator, exc: DomainError) -> str:
+    """Translate a team outcome; the foundation's texts cover the rest."""
+    if isinstance(exc, PermissionDenied) and exc.needed == "captain":
+        return t._("Sorry, only the team's captain, backbone volunteers and social workers can do this.")
+    if isinstance(exc, NotFound):
+        if exc.what == "request":
+            return t._("This request is no longer there.")
+        return t._("I could not find that team in this courtyard.")
+    if isinstance(exc, InvalidInput):
+        limit = exc.details.get("limit", "")
+        text = {
+            "team_exists": t._("This courtyard already has a team with that name."),
+            "signup_closed": t._("Sorry, sign-up for this team is closed."),
+            "deadline_passed": t._("Sorry, the sign-up deadline of this team has passed."),
+            "not_in_team": t._("You are not in this team."),
+            "bad_capacity": t._("Please type a whole number of places from 1 to {limit}.", limit=limit),
+            "bad_date": t._("I did not understand that date. Please type it like 2026-12-05 or 12月5日."),
+            "date_past": t._("That date has already passed. Please type a later one."),
+            "purpose_too_long": t._("That is too long: at most {limit} characters, please.", limit=limit),
+            "already_decided": t._("This has already been decided."),
+            "empty_team_name": t._(
+                "Please write the team's name after the command, like this: /newteam 碧水苑墙绘队 8"
+            ),
+        }.get(exc.reason)
+        if text:
+            return text
+        if exc.reason == "name_too_long":
+            return t._("That team name is too long: at most {limit} characters, please.", limit=limit)
+    return error_text(t, exc)
+
+
+# -- posting rosters, after-commit work ----------------------------------------------------------
+async def post_roster(context: BotContext, chat_id: int, team_id: int) -> None:
+    """Post a team's roster in a chat as a live message (older ones there stop being updated)."""
+    roster = await teams_of(context).roster(team_id)
+    if roster is None:
+        return
+    t = await chat_translator_for_id(context, chat_id)
+    message = await live(context).post(
+        context, chat_id, ROSTER, team_id, r.render_live_roster(t, roster), r.roster_keyboard(t, roster)
+    )
+    await teams_of(context).retire_rosters(chat_id, team_id, message.message_id)
+
+
+async def draw_roster(context: BotContext, team_id: int, chat_id: int) -> Rendered | None:
+    """Renderer of live roster messages."""
+    roster = await teams_of(context).roster(team_id)
+    if roster is None:
+        return None
+    t = await chat_translator_for_id(context, chat_id)
+    return r.render_live_roster(t, roster), r.roster_keyboard(t, roster)
+
+
+async def after_update(update: object, context: BotContext) -> None:
+    """After the commit and the reply: redraw changed rosters and send owed notices."""
+    if teams_of(context).has_work:
+        await drain(context)
+
+
+async def drain(context: BotContext) -> None:
+    """Redraw rosters and send notices; one drain at a time so nobody is told twice."""
+    service = teams_of(context)
+    lock: asyncio.Lock = context.bot_data.extra["teams_drain_lock"]
+    async with lock:
+        for team_id in service.take_changed():
+            await live(context).changed(context, ROSTER, team_id)
+        for notice in await service.notices():
+            await send_notice(context, notice)
+            await service.notice_sent(notice)
+
+
+async def send_notice(context: BotContext, notice: Notice) -> None:
+    """Tell the person (privately, else by a mention in the courtyard group)."""
+    if notice.kind == "requested":
+        await ask_captain(context, notice)
+        return
+    await notify_person(
+        context,
+        notice.user_id,
+        notice.name,
+        lambda t, who: r.render_notice(t, notice, who),
+        fallback_chat_id=notice.chat_id,
+    )
+
+
+async def ask_captain(context: BotContext, notice: Notice) -> None:
+    """Send an approval request with buttons to the captain privately, else to the group."""
+    captain_id = notice.team.captain_id
+    if captain_id is not None:
+        person = await context.deps.services.people.user(captain_id)
+        if person is not None and person.private_chat:
+            t = await user_translator(context, captain_id)
+            try:
+                await context.bot.send_message(
+                    captain_id,
+                    r.render_request(t, notice, None, private=True),
+                    reply_markup=r.approval_keyboard(t, notice.seq),
+                )
+                return
+            except Forbidden:
+                await context.deps.services.people.set_private_reachable(captain_id, False)
+            except TelegramError as exc:
+                log.info("private approval request failed, using the group: %s", type(exc).__name__)
+    if notice.chat_id is None:
+        return
+    t = await chat_translator_for_id(context, notice.chat_id)
+    who = mention(captain_id, notice.captain_name or "") if captain_id and notice.captain_name else None
+    try:
+        await context.bot.send_message(
+            notice.chat_id, r.render_request(t, notice, who), reply_markup=r.approval_keyboard(t, notice.seq)
+        )
+    except TelegramError as exc:
+        # The request stays visible in the roster ("waiting for the captain").
+        log.info("approval request not delivered: %s", type(exc).__name__)
+
+
+# -- choosing a team -----------------------------------------------------------------------------
+async def pick_team(update: Update, context: BotContext, t: Translator, actor: Actor, action: str) -> Team | None:
+    """The team named after the command; otherwise offer one button per team and return None."""
+    service = teams_of(context)
+    name = command_args(update)
+    teams = [s.team for s in await service.teams_here(actor)]
+    if action == "leave":
+        mine = {m.team.id for m in await service.my_teams(actor.user_id) if m.status != "captain"}
+        teams = [team for team in teams if team.id in mine]
+    prompt = r.choose_prompt(t, action)
+    if name:
+        found = await service.match(actor, name)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            prompt = t._("There is no team called “{name}” here.", name=name) + "\n" + prompt
+        teams = found or teams
+    elif len(teams) == 1 and action != "join":
+        return teams[0]
+    if not teams:
+        text = t._("You are not in any team here.") if action == "leave" else t._("There are no teams here yet.")
+        await reply(update, text)
+        return None
+    await reply(update, prompt, reply_markup=r.choose_keyboard(teams, action))
+    return None
+
+
+# -- commands -----------------------------------------------------------------------------------
+async def new_team(update: Update, context: BotContext) -> None:
+    """/newteam 名称 [名额]: create a team here, post its sign-up list and its settings."""
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        text = command_args(update)
+        if not text:
+            actor.require_backbone()
+            raise InvalidInput("empty_team_name")
+        team = await teams_of(context).create(actor, text)
+    except DomainError as exc:
+        await reply(update, team_error(t, exc))
+        return
+    await post_roster(context, actor.chat_id, team.id)
+    await reply(update, r.render_settings(t, team, created=True), reply_markup=r.settings_keyboard(t, team))
+
+
+async def list_teams(update: Update, context: BotContext) -> None:
+    """/teams: every team of this courtyard with sign-up buttons; in private, the person's teams."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        await my_teams(update, context)
+        return
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        teams = await teams_of(context).teams_here(actor)
+    except DomainError as exc:
+        await reply(update, team_error(t, exc))
+        return
+    yard = await context.deps.services.community.courtyard(actor.courtyard_id or 0)
+    await reply(update, r.render_teams(t, yard.name if yard else "", teams), reply_markup=r.teams_keyboard(t, teams))
+
+
+async def join_cmd(update: Update, context: BotContext) -> None:
+    """/join [名称]: sign up by name; without a name, buttons."""
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        team = await pick_team(update, context, t, actor, "join")
+        if team is None:
+            return
+        result = await teams_of(context).join(actor, team.id)
+    except DomainError as exc:
+        await reply(update, team_error(t, exc))
+        return
+    await reply(update, r.by_person(t, actor.display_name, r.render_join(t, result)))
+
+
+async def leave_cmd(update: Update, context: BotContext) -> None:
+    """/leave [名称]: leave by name; without a name, buttons for the person's teams."""
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        team = await pick_team(update, context, t, actor, "leave")
+        if team is None:
+            return
+        left, previous = await teams_of(context).leave(actor, team.id)
+    except DomainError as exc:
+        await reply(update, team_error(t, exc))
+        return
+    await reply(update, r.by_person(t, actor.display_name, r.render_leave(t, left, previous)))
+
+
+async def roster_cmd(update: Update, context: BotContext) -> None:
+    """/roster [名称]: the numbered list, kept up to date; long lists continue below it."""
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        team = await pick_team(update, context, t, actor, "roster")
+        if team is None:
+            return
+        await show_roster(context, actor, team.id)
+    except DomainError as exc:
+        await reply(update, team_error(t, exc))
+
+
+async def show_roster(context: BotContext, actor: Actor, team_id: int) -> None:
+    """Post the live roster in the actor's chat, and the rest of a long list after it."""
+    roster = await teams_of(context).roster_for(actor, team_id)
+    await post_roster(context, actor.chat_id, team_id)
+    t = await chat_translator_for_id(context, actor.chat_id)
+    for page in r.render_roster_pages(t, roster)[1:]:
+        await context.bot.send_message(actor.chat_id, page)
+
+
+async def my_teams(update: Update, context: BotContext) -> None:
+    """/myteams: a person's teams across courtyards, with leave buttons."""
+    t = await tr(update, context)
+    user = update.effective_user
+    if user is None:
+        return
+    items = await teams_of(context).my_teams(user.id)
+    await reply(update, r.render_my_teams(t, items), reply_markup=r.my_teams_keyboard(t, items))
+
+
+async def me_section(update: Update, context: BotContext, t: Translator) -> str:
+    """The teams paragraph of /me."""
+    user = update.effective_user
+    return r.render_me_section(t, await teams_of(context).my_teams(user.id)) if user else ""
+
+
+async def start_my_teams(update: Update, context: BotContext, payload: str) -> None:
+    """Deep link /start myteams."""
+    await my_teams(update, context)
+
+
+async def set_captain(update: Update, context: BotContext) -> None:
+    """/captain [名称], replying to a person: make them the team's captain."""
+    t = await tr(update, context)
+    message = update.effective_message
+    target = message.reply_to_message.from_user if message and message.reply_to_message else None
+    if target is None or target.is_bot:
+        await reply(update, t._("Please reply to a message of the new captain, then type /captain 队名."))
+        return
+    service = teams_of(context)
+    try:
+        actor = await actor_for(update, context)
+        name = command_args(update)
+        teams = await service.match(actor, name) if name else [s.team for s in await service.teams_here(actor)]
+        if len(teams) != 1:
+            names = t.join([team.name for team in (teams or [s.team for s in await service.teams_here(actor)])])
+            await reply(update, t._("Which team? Please type /captain 队名 — the teams here: {names}", names=names))
+            return
+        team = await service.set_captain(actor, teams[0].id, target.id)
+    except DomainError as exc:
+        await reply(update, team_error(t, exc))
+        return
+    await reply(update, t._("{name} is now the captain of {team}.", name=display_name(target), team=team.name))
+
+
+async def call_team(update: Update, context: BotContext) -> None:
+    """/callteam [名称] [话]: one message to the group mentioning every member (split when long)."""
+    t = await tr(update, context)
+    service = teams_of(context)
+    try:
+        actor = await actor_for(update, context)
+        teams = [s.team for s in await service.teams_here(actor) if service.can_manage(actor, s.team)]
+        if not teams:
+            raise PermissionDenied("captain")
+        team, note = split_team_prefix(teams, command_args(update))
+        if team is None and len(teams) > 1:
+            await reply(update, r.choose_prompt(t, "call"), reply_markup=r.choose_keyboard(teams, "call"))
+            return
+        await send_call(context, actor, (team or teams[0]).id, note[:MAX_NOTE])
+    except DomainError as exc:
+        await reply(update, team_error(t, exc))
+
+
+async def send_call(context: BotContext, actor: Actor, team_id: int, note: str) -> None:
+    """Mention every member in the actor's group."""
+    roster = await teams_of(context).call(actor, team_id)
+    t = await chat_translator_for_id(context, actor.chat_id)
+    mentions = [mention(p.user_id, p.display_name) for p in roster.members]
+    for page in r.render_call(t, roster, actor.display_name, mentions, note):
+        await context.bot.send_message(actor.chat_id, page)
+
+
+async def team_settings(update: Update, context: BotContext) -> None:
+    """/teamsettings [名称]: the settings buttons of a team."""
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        team = await pick_team(update, context, t, actor, "set")
+        if team is None:
+            return
+        team = await teams_of(context).settings_team(actor, team.id)
+    except DomainError as exc:
+        await reply(update, team_error(t, exc))
+        return
+    await reply(update, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team))
+
+
+async def export_roster(update: Update, context: BotContext) -> None:
+    """/exportroster [名称]: CSV and Excel of the sign-ups, sent to the social worker privately."""
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        rows = await teams_of(context).export(actor, command_args(update) or None)
+    except DomainError as exc:
+        await reply(update, team_error(t, exc))
+        return
+    if not rows:
+        await reply(update, t._("There are no sign-ups to export yet."))
+        return
+    mine = await user_translator(context, actor.user_id)
+    headers, cells = r.export_table(mine, rows)
+    stamp = context.deps.clock.now().astimezone(mine.tz).strftime("%Y%m%d-%H%M")
+    caption = mine._("Team rosters: {n} rows", n=len(rows))
+    try:
+        for name, data in (
+            (f"rosters-{stamp}.xlsx", to_xlsx(mine._("Rosters"), headers, cells)),
+            (f"rosters-{stamp}.csv", to_csv(headers, cells)),
+        ):
+            await context.bot.send_document(actor.user_id, InputFile(data, filename=name), caption=caption)
+    except (Forbidden, BadRequest):
+        await reply(update, open_private_text(t, actor), reply_markup=open_private_keyboard(t, context))
+        return
+    if actor.in_group:
+        await reply(update, t._("I have sent the rosters to you in our private chat."))
+
+
+def open_private_text(t: Translator, actor: Actor) -> str:
+    """Polite note that the person must open a private chat with the bot first."""
+    return t._(
+        "{name}, I cannot write to you privately yet. Please press the button below, then “Start”, and try again.",
+        name=actor.display_name,
+    )
+
+
+def open_private_keyboard(t: Translator, context: BotContext) -> InlineKeyboardMarkup:
+    """A button that opens the private chat with the bot."""
+    url = f"https://t.me/{context.bot.username}?start=myteams"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t._("💬 Open a private chat with me"), url=url)]])
+
+
+async def menu_teams(update: Update, context: BotContext) -> None:
+    """The menu's 👥 button: this courtyard's teams in a group, the person's teams in private."""
+    await list_teams(update, context)
+
+
+# -- buttons ------------------------------------------------------------------------------------
+async def press_team(update: Update, context: BotContext) -> None:
+    """Sign up, leave, roster, settings or call, from a button."""
+    parsed = await parse_or_refuse(update, context, cb.TEAM)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    action, (team_id,) = parsed
+    t = await tr(update, context)
+    service = teams_of(context)
+    try:
+        actor = await actor_for(update, context)
+        if action == "join":
+            await answer(query, r.render_join(t, await service.join(actor, team_id)), alert=True)
+        elif action == "leave":
+            team, previous = await service.leave(actor, team_id)
+            await answer(query, r.render_leave(t, team, previous), alert=True)
+        elif action == "roster":
+            await service.roster_for(actor, team_id)
+            await answer(query)
+            await show_roster(context, actor, team_id)
+        elif action == "set":
+            team = await service.settings_team(actor, team_id)
+            await answer(query)
+            await context.bot.send_message(
+                actor.chat_id, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team)
+            )
+        else:
+            await service.call(actor, team_id)
+            await answer(query)
+            await send_call(context, actor, team_id, "")
+    except DomainError as exc:
+        await answer(query, team_error(t, exc), alert=True)
+
+
+async def press_setting(update: Update, context: BotContext) -> None:
+    """A settings button: change one setting and redraw the settings message."""
+    parsed = await parse_or_refuse(update, context, cb.TEAM_SET)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    action, (team_id, value) = parsed
+    t = await tr(update, context)
+    service = teams_of(context)
+    try:
+        actor = await actor_for(update, context)
+        if action == "ask":
+            await ask_setting(update, context, t, actor, team_id, value)
+            return
+        if action == "kick":
+            await service.settings_team(actor, team_id)
+            roster = await service.roster_for(actor, team_id)
+            await answer(query)
+            await edit(query, r.render_kick(t, roster), r.kick_keyboard(t, roster))
+            return
+        team = await change_setting(service, actor, action, team_id, value)
+    except DomainError as exc:
+        await answer(query, team_error(t, exc), alert=True)
+        return
+    await answer(query, t._("Saved."))
+    await edit(query, r.render_settings(t, team), r.settings_keyboard(t, team))
+
+
+async def change_setting(service: TeamsService, actor: Actor, action: str, team_id: int, value: int) -> Team:
+    """Apply one settings button."""
+    if action == "cap":
+        return await service.set_capacity(actor, team_id, value or None)
+    if action == "appr":
+        return await service.set_approval(actor, team_id, bool(value))
+    if action == "open":
+        return await service.set_open(actor, team_id, bool(value))
+    if action == "nodl":
+        return await service.set_deadline(actor, team_id, None)
+    return await service.settings_team(actor, team_id)  # "back"
+
+
+async def ask_setting(
+    update: Update, context: BotContext, t: Translator, actor: Actor, team_id: int, value: int
+) -> None:
+    """Ask for a typed value (places, deadline, purpose); the answer is a reply to this question."""
+    query = update.callback_query
+    assert query is not None
+    team = await teams_of(context).settings_team(actor, team_id)
+    kind = DIALOG_KINDS.get(value)
+    if kind is None:
+        await answer(query, t._("This button is no longer valid."))
+        return
+    state = {"team": team.id, "kind": kind}
+    await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, kind, state)
+    await answer(query)
+    who = mention(actor.user_id, actor.display_name)
+    question = {
+        "team_capacity": t._(
+            "{who}, how many places should {team} have? Reply with a number, e.g. 12.", who=who, team=team.name
+        ),
+        "team_deadline": t._(
+            "{who}, until which day can people sign up for {team}? Reply with a date, e.g. 2026-12-05 or 12月5日.",
+            who=who,
+            team=team.name,
+        ),
+    }.get(kind, t._("{who}, what does {team} do? Reply with one short sentence.", who=who, team=team.name))
+    await context.bot.send_message(
+        actor.chat_id, question + "\n" + t._("(/cancel to stop)"), reply_markup=ForceReply(selective=True)
+    )
+
+
+async def answer_setting(update: Update, context: BotContext, state: dict[str, Any]) -> None:
+    """The typed answer to a settings question."""
+    t = await tr(update, context)
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    people = context.deps.services.people
+    kind = str(state.get("kind", ""))
+    service = teams_of(context)
+    try:
+        actor = await actor_for(update, context)
+        team_id = int(state.get("team", 0))
+        if kind == "team_capacity":
+            team = await service.set_capacity(actor, team_id, parse_capacity(text))
+        elif kind == "team_deadline":
+            team = await service.set_deadline(actor, team_id, text)
+        else:
+            team = await service.set_purpose(actor, team_id, text)
+    except InvalidInput as exc:
+        await reply(update, team_error(t, exc) + "\n" + t._("(/cancel to stop)"))
+        return
+    except DomainError as exc:
+        await people.end_dialog(user.id, chat.id)
+        await reply(update, team_error(t, exc))
+        return
+    await people.end_dialog(user.id, chat.id)
+    await reply(update, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team))
+
+
+async def press_decision(update: Update, context: BotContext) -> None:
+    """A captain's accept / decline / take-off button."""
+    parsed = await parse_or_refuse(update, context, cb.TEAM_DECIDE)
+    query = update.callback_query
+    if parsed is None or query is None:
+        return
+    action, (seq,) = parsed
+    t = await tr(update, context)
+    service = teams_of(context)
+    try:
+        actor = await actor_for(update, context)
+        if action == "ok":
+            decision = await service.approve(actor, seq)
+        elif action == "no":
+            decision = await service.decline(actor, seq)
+        else:
+            decision = await service.remove(actor, seq)
+    except DomainError as exc:
+        await answer(query, team_error(t, exc), alert=True)
+        return
+    await answer(query, t._("Done."))
+    done = r.render_decision(t, decision, actor.display_name)
+    if action == "rm":
+        roster = await service.roster_for(actor, decision.team.id)
+        await edit(query, done + "\n\n" + r.render_kick(t, roster), r.kick_keyboard(t, roster))
+    else:
+        await edit(query, done, None)
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the message a button is on; an unchanged message is fine."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def drain_at_start(app: Application) -> None:  # type: ignore[type-arg]
+    """Notices left unsent by a restart go out once the bot runs."""
+    if app.job_queue is not None:
+        app.job_queue.run_once(drain_job, when=1.0, name="teams-drain")  # type: ignore[arg-type]
+
+
+async def drain_job(context: BotContext) -> None:
+    """Job wrapper of drain."""
+    await drain(context)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add this module's handlers, renderer, dialogs, menu entry and /me section."""
+    app.add_handler(command("newteam", new_team))
+    app.add_handler(command("teams", list_teams))
+    app.add_handler(command("join", join_cmd))
+    app.add_handler(command("leave", leave_cmd))
+    app.add_handler(command("roster", roster_cmd))
+    app.add_handler(command("myteams", my_teams))
+    app.add_handler(command("captain", set_captain))
+    app.add_handler(command("callteam", call_team))
+    app.add_handler(command("teamsettings", team_settings))
+    app.add_handler(command("exportroster", export_roster))
+    app.add_handler(buttons(cb.TEAM, press_team))
+    app.add_handler(buttons(cb.TEAM_SET, press_setting))
+    app.add_handler(buttons(cb.TEAM_DECIDE, press_decision))
+    app.add_handler(TypeHandler(Update, after_update), group=AFTER_GROUP)
+    data = app.bot_data
+    data.extra["teams_drain_lock"] = asyncio.Lock()
+    live_of(app).register(ROSTER, draw_roster)
+    for kind in DIALOG_KINDS.values():
+        data.ext.dialogs[kind] = answer_setting
+    data.ext.menu_actions["teams"] = menu_teams
+    data.ext.me_sections.append(me_section)
+    data.ext.start_payloads["myteams"] = start_my_teams
+    data.ext.on_startup.append(drain_at_start)

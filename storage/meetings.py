@@ -1,0 +1,376 @@
+"""Meetings, their target chats, answers, check-ins and tasks."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import aiosqlite
+
+_COLS = (
+    "id, kind, title, place, agenda, starts_at, capacity, target_all, offsets, only_undecided, checkin_code, "
+    "status, organiser_id, origin_chat, decisions, minutes_at, updated_at"
+)
+_TASK_COLS = "t.id, t.meeting_id, t.text, t.owner_id, u.display_name, t.due_at, t.done_at"
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    id: int
+    kind: str
+    title: str
+    place: str
+    agenda: str
+    starts_at: int
+    capacity: int | None
+    target_all: bool
+    offsets: tuple[int, ...]
+    only_undecided: bool
+    checkin_code: str
+    status: str
+    organiser_id: int | None
+    origin_chat: int | None
+    decisions: str | None
+    minutes_at: int | None
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    community_id: int
+    kind: str
+    title: str
+    place: str
+    agenda: str
+    starts_at: int
+    capacity: int | None
+    target_all: bool
+    offsets: tuple[int, ...]
+    only_undecided: bool
+    checkin_code: str
+    organiser_id: int
+    origin_chat: int
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    name: str
+    private_chat: bool
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    meeting_id: int
+    text: str
+    owner_id: int | None
+    owner_name: str | None
+    due_at: int
+    done_at: int | None
+
+
+def _meeting(row: sqlite3.Row) -> MeetingRow:
+    return MeetingRow(
+        id=row["id"],
+        kind=row["kind"],
+        title=row["title"],
+        place=row["place"],
+        agenda=row["agenda"],
+        starts_at=row["starts_at"],
+        capacity=row["capacity"],
+        target_all=bool(row["target_all"]),
+        offsets=tuple(int(x) for x in json.loads(row["offsets"])),
+        only_undecided=bool(row["only_undecided"]),
+        checkin_code=row["checkin_code"],
+        status=row["status"],
+        organiser_id=row["organiser_id"],
+        origin_chat=row["origin_chat"],
+        decisions=row["decisions"],
+        minutes_at=row["minutes_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _task(row: sqlite3.Row) -> TaskRow:
+    return TaskRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+
+
+class MeetingsRepository:
+    """Rows of meetings and everything hanging off them; never commits."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    # -- meetings -----------------------------------------------------------------
+    async def add(self, new: NewMeeting, now: int) -> int:
+        """Insert a meeting and return its id."""
+        cur = await self.conn.execute(
+            "INSERT INTO meetings(community_id, kind, title, place, agenda, starts_at, capacity, target_all, offsets, "
+            "only_undecided, checkin_code, organiser_id, origin_chat, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new.community_id,
+                new.kind,
+                new.title,
+                new.place,
+                new.agenda,
+                new.starts_at,
+                new.capacity,
+                int(new.target_all),
+                json.dumps(list(new.offsets)),
+                int(new.only_undecided),
+                new.checkin_code,
+                new.organiser_id,
+                new.origin_chat,
+                now,
+                now,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def add_chats(self, meeting_id: int, chat_ids: Iterable[int]) -> None:
+        """Record where the meeting is announced."""
+        await self.conn.executemany(
+            "INSERT OR IGNORE INTO meeting_chats(meeting_id, chat_id) VALUES (?, ?)",
+            [(meeting_id, c) for c in chat_ids],
+        )
+
+    async def get(self, meeting_id: int) -> MeetingRow | None:
+        """One meeting."""
+        async with self.conn.execute(f"SELECT {_COLS} FROM meetings WHERE id = ?", (meeting_id,)) as cur:
+            row = await cur.fetchone()
+        return _meeting(row) if row else None
+
+    async def chats(self, meeting_id: int) -> list[int]:
+        """The chats a meeting is announced in."""
+        async with self.conn.execute(
+            "SELECT chat_id FROM meeting_chats WHERE meeting_id = ? ORDER BY chat_id", (meeting_id,)
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    async def courtyard_names(self, meeting_id: int) -> list[str]:
+        """Names of the courtyards whose chats get the meeting."""
+        async with self.conn.execute(
+            "SELECT DISTINCT y.name FROM meeting_chats mc JOIN chats c ON c.chat_id = mc.chat_id "
+            "JOIN courtyards y ON y.id = c.courtyard_id WHERE mc.meeting_id = ? ORDER BY y.name",
+            (meeting_id,),
+        ) as cur:
+            return [str(r[0]) for r in await cur.fetchall()]
+
+    async def upcoming(self, community_id: int, since: int, limit: int, chat_id: int | None = None) -> list[MeetingRow]:
+        """Scheduled meetings starting after `since`, soonest first (only those announced in chat_id if given)."""
+        sql = f"SELECT {_COLS} FROM meetings WHERE community_id = ? AND status = 'scheduled' AND starts_at >= ?"
+        params: list[object] = [community_id, since]
+        if chat_id is not None:
+            sql += " AND id IN (SELECT meeting_id FROM meeting_chats WHERE chat_id = ?)"
+            params.append(chat_id)
+        async with self.conn.execute(sql + " ORDER BY starts_at, id LIMIT ?", [*params, limit]) as cur:
+            return [_meeting(r) for r in await cur.fetchall()]
+
+    async def recent_started(
+        self, community_id: int, since: int, now: int, organiser_id: int | None
+    ) -> list[MeetingRow]:
+        """Meetings that began between since and now, latest first (only one organiser's if given)."""
+        sql = (
+            f"SELECT {_COLS} FROM meetings WHERE community_id = ? AND status = 'scheduled' "
+            "AND starts_at BETWEEN ? AND ?"
+        )
+        params: list[object] = [community_id, since, now]
+        if organiser_id is not None:
+            sql += " AND organiser_id = ?"
+            params.append(organiser_id)
+        async with self.conn.execute(sql + " ORDER BY starts_at DESC, id DESC LIMIT 10", params) as cur:
+            return [_meeting(r) for r in await cur.fetchall()]
+
+    async def answered_upcoming(self, user_id: int, since: int, limit: int) -> list[tuple[MeetingRow, str]]:
+        """Scheduled meetings starting after `since` that the person said yes or maybe to."""
+        cols = ", ".join(f"m.{c.strip()}" for c in _COLS.split(","))
+        async with self.conn.execute(
+            f"SELECT {cols}, r.answer AS answer FROM meetings m JOIN meeting_rsvps r ON r.meeting_id = m.id "
+            "WHERE r.user_id = ? AND r.answer IN ('yes', 'maybe') AND m.status = 'scheduled' AND m.starts_at >= ? "
+            "ORDER BY m.starts_at, m.id LIMIT ?",
+            (user_id, since, limit),
+        ) as cur:
+            return [(_meeting(r), str(r["answer"])) for r in await cur.fetchall()]
+
+    async def code_taken(self, code: str, low: int, high: int) -> bool:
+        """Whether a scheduled meeting starting between low and high already uses this code."""
+        async with self.conn.execute(
+            "SELECT 1 FROM meetings WHERE checkin_code = ? AND status = 'scheduled' AND starts_at BETWEEN ? AND ?",
+            (code, low, high),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def by_code(self, community_id: int, code: str, low: int, high: int) -> MeetingRow | None:
+        """The scheduled meeting with this code starting between low and high."""
+        async with self.conn.execute(
+            f"SELECT {_COLS} FROM meetings WHERE community_id = ? AND checkin_code = ? AND status = 'scheduled' "
+            "AND starts_at BETWEEN ? AND ? ORDER BY starts_at DESC LIMIT 1",
+            (community_id, code, low, high),
+        ) as cur:
+            row = await cur.fetchone()
+        return _meeting(row) if row else None
+
+    async def cancel(self, meeting_id: int, now: int) -> bool:
+        """Mark a meeting cancelled; False if it already was."""
+        cur = await self.conn.execute(
+            "UPDATE meetings SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'scheduled'",
+            (now, meeting_id),
+        )
+        return cur.rowcount > 0
+
+    async def move(self, meeting_id: int, starts_at: int, now: int) -> None:
+        """Set a new start time."""
+        await self.conn.execute(
+            "UPDATE meetings SET starts_at = ?, updated_at = ? WHERE id = ?", (starts_at, now, meeting_id)
+        )
+
+    async def set_decisions(self, meeting_id: int, decisions: str, now: int) -> None:
+        """Store the decisions of the minutes."""
+        await self.conn.execute(
+            "UPDATE meetings SET decisions = ?, minutes_at = ?, updated_at = ? WHERE id = ?",
+            (decisions, now, now, meeting_id),
+        )
+
+    # -- answers ------------------------------------------------------------------
+    async def answer_of(self, meeting_id: int, user_id: int) -> str | None:
+        """A person's answer, if any."""
+        async with self.conn.execute(
+            "SELECT answer FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?", (meeting_id, user_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def answer(self, meeting_id: int, user_id: int, answer: str, now: int) -> None:
+        """Upsert an answer; a new "yes" goes to the back of the queue, a repeated one keeps its place."""
+        await self.conn.execute(
+            "INSERT INTO meeting_rsvps(meeting_id, user_id, answer, seq, updated_at) "
+            "VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM meeting_rsvps WHERE meeting_id = ?1), ?4) "
+            "ON CONFLICT(meeting_id, user_id) DO UPDATE SET "
+            "seq = CASE WHEN meeting_rsvps.answer = 'yes' AND excluded.answer = 'yes' THEN meeting_rsvps.seq "
+            "ELSE excluded.seq END, answer = excluded.answer, updated_at = excluded.updated_at",
+            (meeting_id, user_id, answer, now),
+        )
+
+    async def remove_answer(self, meeting_id: int, user_id: int) -> None:
+        """Delete a person's answer (before the cascade, so the waitlist can be recomputed)."""
+        await self.conn.execute("DELETE FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?", (meeting_id, user_id))
+
+    async def counts(self, meeting_id: int) -> dict[str, int]:
+        """How many people gave each answer."""
+        async with self.conn.execute(
+            "SELECT answer, COUNT(*) FROM meeting_rsvps WHERE meeting_id = ? GROUP BY answer", (meeting_id,)
+        ) as cur:
+            return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+
+    async def yes_queue(self, meeting_id: int) -> list[Person]:
+        """Everyone who said yes, in the order they said it."""
+        async with self.conn.execute(
+            "SELECT r.user_id, u.display_name, u.private_chat FROM meeting_rsvps r JOIN users u USING (user_id) "
+            "WHERE r.meeting_id = ? AND r.answer = 'yes' ORDER BY r.seq",
+            (meeting_id,),
+        ) as cur:
+            return [Person(int(r[0]), str(r[1]), bool(r[2])) for r in await cur.fetchall()]
+
+    async def non_responders(self, meeting_id: int, chat_id: int) -> list[Person]:
+        """Members of a chat known to the bot who have not answered."""
+        async with self.conn.execute(
+            "SELECT u.user_id, u.display_name, u.private_chat FROM chat_members m JOIN users u USING (user_id) "
+            "WHERE m.chat_id = ? AND u.user_id NOT IN (SELECT user_id FROM meeting_rsvps WHERE meeting_id = ?) "
+            "ORDER BY m.first_seen, u.user_id",
+            (chat_id, meeting_id),
+        ) as cur:
+            return [Person(int(r[0]), str(r[1]), bool(r[2])) for r in await cur.fetchall()]
+
+    async def yes_meetings(self, user_id: int) -> list[int]:
+        """Meetings with a capacity where the person said yes (for /forget promotions)."""
+        async with self.conn.execute(
+            "SELECT r.meeting_id FROM meeting_rsvps r JOIN meetings m ON m.id = r.meeting_id "
+            "WHERE r.user_id = ? AND r.answer = 'yes' AND m.capacity IS NOT NULL AND m.status = 'scheduled'",
+            (user_id,),
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    # -- check-in -----------------------------------------------------------------
+    async def check_in(self, meeting_id: int, user_id: int, via: str, now: int) -> bool:
+        """Record attendance; False if the person had already checked in."""
+        cur = await self.conn.execute(
+            "INSERT INTO meeting_checkins(meeting_id, user_id, via, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(meeting_id, user_id) DO NOTHING",
+            (meeting_id, user_id, via, now),
+        )
+        return cur.rowcount > 0
+
+    async def checkin_count(self, meeting_id: int) -> int:
+        """How many people checked in."""
+        async with self.conn.execute(
+            "SELECT COUNT(*) FROM meeting_checkins WHERE meeting_id = ?", (meeting_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def attendees(self, meeting_id: int) -> list[str]:
+        """Names of those who checked in, in order."""
+        async with self.conn.execute(
+            "SELECT u.display_name FROM meeting_checkins c JOIN users u USING (user_id) "
+            "WHERE c.meeting_id = ? ORDER BY c.at, u.user_id",
+            (meeting_id,),
+        ) as cur:
+            return [str(r[0]) for r in await cur.fetchall()]
+
+    # -- people and tasks ---------------------------------------------------------
+    async def ensure_person(self, user_id: int, name: str, now: int) -> None:
+        """Make sure a person named in the minutes has a row (without touching an existing one)."""
+        await self.conn.execute(
+            "INSERT INTO users(user_id, display_name, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(user_id) DO NOTHING",
+            (user_id, name, now, now),
+        )
+
+    async def person(self, user_id: int) -> Person | None:
+        """A person's name and whether they opened a private chat with the bot."""
+        async with self.conn.execute(
+            "SELECT user_id, display_name, private_chat FROM users WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return Person(int(row[0]), str(row[1]), bool(row[2])) if row else None
+
+    async def add_task(self, meeting_id: int, text: str, owner_id: int, due_at: int, created_by: int, now: int) -> int:
+        """Insert a task from the minutes."""
+        cur = await self.conn.execute(
+            "INSERT INTO meeting_tasks(meeting_id, text, owner_id, due_at, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (meeting_id, text, owner_id, due_at, created_by, now),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def task(self, task_id: int) -> TaskRow | None:
+        """One task with its owner's name."""
+        async with self.conn.execute(
+            f"SELECT {_TASK_COLS} FROM meeting_tasks t LEFT JOIN users u ON u.user_id = t.owner_id WHERE t.id = ?",
+            (task_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return _task(row) if row else None
+
+    async def tasks(self, meeting_id: int) -> list[TaskRow]:
+        """A meeting's tasks in the order they were recorded."""
+        async with self.conn.execute(
+            f"SELECT {_TASK_COLS} FROM meeting_tasks t LEFT JOIN users u ON u.user_id = t.owner_id "
+            "WHERE t.meeting_id = ? ORDER BY t.id",
+            (meeting_id,),
+        ) as cur:
+            return [_task(r) for r in await cur.fetchall()]
+
+    async def set_task_done(self, task_id: int, done_at: int | None) -> bool:
+        """Mark a task done (or not); False if nothing changed."""
+        cur = await self.conn.execute(
+            "UPDATE meeting_tasks SET done_at = ? WHERE id = ? AND (done_at IS NULL) = (? IS NOT NULL)",
+            (done_at, task_id, done_at),
+        )
+        return cur.rowcount > 0

@@ -1,0 +1,315 @@
+"""Polls, their options and ballots; tallies are GROUP BY queries, never counters."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+_POLL_COLS = (
+    "id, community_id, scope_id, chat_id, creator_id, question, max_choices, anonymous, electorate, quorum, "
+    "closes_at, remind_before, remind_at, reminded_at, nudged_at, status, closed_at, outcome, outcome_at, created_at"
+)
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    community_id: int
+    scope_id: int
+    chat_id: int
+    creator_id: int | None
+    question: str
+    max_choices: int
+    anonymous: bool
+    electorate: str
+    quorum: int | None
+    closes_at: int | None
+    remind_before: int | None
+    remind_at: int | None
+    reminded_at: int | None
+    nudged_at: int | None
+    status: str
+    closed_at: int | None
+    outcome: str | None
+    outcome_at: int | None
+    created_at: int
+
+    @property
+    def is_open(self) -> bool:
+        """True until the poll is closed (by hand or by the sweeper)."""
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class Option:
+    position: int
+    label: str
+    proposal_id: int | None
+
+
+@dataclass(frozen=True)
+class NewPoll:
+    community_id: int
+    scope_id: int
+    chat_id: int
+    creator_id: int
+    question: str
+    max_choices: int
+    anonymous: bool
+    electorate: str
+    quorum: int | None
+    closes_at: int | None
+    remind_before: int | None
+
+
+def _poll(row: sqlite3.Row) -> Poll:
+    return Poll(
+        id=row["id"],
+        community_id=row["community_id"],
+        scope_id=row["scope_id"],
+        chat_id=row["chat_id"],
+        creator_id=row["creator_id"],
+        question=row["question"],
+        max_choices=row["max_choices"],
+        anonymous=bool(row["anonymous"]),
+        electorate=row["electorate"],
+        quorum=row["quorum"],
+        closes_at=row["closes_at"],
+        remind_before=row["remind_before"],
+        remind_at=row["remind_at"],
+        reminded_at=row["reminded_at"],
+        nudged_at=row["nudged_at"],
+        status=row["status"],
+        closed_at=row["closed_at"],
+        outcome=row["outcome"],
+        outcome_at=row["outcome_at"],
+        created_at=row["created_at"],
+    )
+
+
+class PollsRepository:
+    """Rows of polls, poll_options, poll_ballots and poll_choices; never commits."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def add(self, new: NewPoll, options: Sequence[tuple[str, int | None]], now: int) -> int:
+        """Insert a poll and its options (numbered from 1)."""
+        remind_at = None
+        if new.closes_at is not None and new.remind_before:
+            remind_at = new.closes_at - new.remind_before
+        cur = await self.conn.execute(
+            "INSERT INTO polls(community_id, scope_id, chat_id, creator_id, question, max_choices, anonymous, "
+            "electorate, quorum, closes_at, remind_before, remind_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new.community_id,
+                new.scope_id,
+                new.chat_id,
+                new.creator_id,
+                new.question,
+                new.max_choices,
+                int(new.anonymous),
+                new.electorate,
+                new.quorum,
+                new.closes_at,
+                new.remind_before,
+                remind_at,
+                now,
+            ),
+        )
+        poll_id = cur.lastrowid
+        assert poll_id is not None
+        await self.conn.executemany(
+            "INSERT INTO poll_options(poll_id, position, label, proposal_id) VALUES (?, ?, ?, ?)",
+            [(poll_id, i, label, proposal_id) for i, (label, proposal_id) in enumerate(options, start=1)],
+        )
+        return poll_id
+
+    async def get(self, poll_id: int) -> Poll | None:
+        """One poll."""
+        async with self.conn.execute(f"SELECT {_POLL_COLS} FROM polls WHERE id = ?", (poll_id,)) as cur:
+            row = await cur.fetchone()
+        return _poll(row) if row else None
+
+    async def options(self, poll_id: int) -> list[Option]:
+        """A poll's options in order."""
+        async with self.conn.execute(
+            "SELECT position, label, proposal_id FROM poll_options WHERE poll_id = ? ORDER BY position", (poll_id,)
+        ) as cur:
+            return [Option(r[0], r[1], r[2]) for r in await cur.fetchall()]
+
+    async def open_in_chat(self, chat_id: int) -> list[Poll]:
+        """Open polls of a chat, newest first."""
+        async with self.conn.execute(
+            f"SELECT {_POLL_COLS} FROM polls WHERE chat_id = ? AND status = 'open' ORDER BY id DESC", (chat_id,)
+        ) as cur:
+            return [_poll(r) for r in await cur.fetchall()]
+
+    async def due_to_close(self, now: int) -> list[int]:
+        """Open polls whose deadline has passed."""
+        async with self.conn.execute(
+            "SELECT id FROM polls WHERE status = 'open' AND closes_at IS NOT NULL AND closes_at <= ? ORDER BY id",
+            (now,),
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    async def due_to_remind(self, now: int) -> list[int]:
+        """Open polls whose automatic reminder is due and was never queued."""
+        async with self.conn.execute(
+            "SELECT id FROM polls WHERE status = 'open' AND remind_at IS NOT NULL AND remind_at <= ? "
+            "AND reminded_at IS NULL ORDER BY id",
+            (now,),
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    async def close(self, poll_id: int, by: int | None, now: int) -> bool:
+        """Close an open poll; False if it was already closed."""
+        cur = await self.conn.execute(
+            "UPDATE polls SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ? AND status = 'open'",
+            (now, by, poll_id),
+        )
+        return cur.rowcount > 0
+
+    async def mark_reminded(self, poll_id: int, now: int) -> bool:
+        """Claim the automatic reminder (once)."""
+        cur = await self.conn.execute(
+            "UPDATE polls SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL", (now, poll_id)
+        )
+        return cur.rowcount > 0
+
+    async def mark_nudged(self, poll_id: int, now: int) -> None:
+        """Remember a manual reminder."""
+        await self.conn.execute("UPDATE polls SET nudged_at = ? WHERE id = ?", (now, poll_id))
+
+    async def set_outcome(self, poll_id: int, text: str, by: int, now: int) -> None:
+        """Attach the outcome statement."""
+        await self.conn.execute(
+            "UPDATE polls SET outcome = ?, outcome_by = ?, outcome_at = ? WHERE id = ?", (text, by, now, poll_id)
+        )
+
+    # -- ballots -----------------------------------------------------------------------------------
+
+    async def ballot(self, poll_id: int, voter_key: str) -> tuple[int, list[int]] | None:
+        """(seq, chosen positions) of a ballot."""
+        async with self.conn.execute(
+            "SELECT seq FROM poll_ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        async with self.conn.execute(
+            "SELECT position FROM poll_choices WHERE poll_id = ? AND voter_key = ? ORDER BY position",
+            (poll_id, voter_key),
+        ) as cur:
+            return int(row[0]), [int(r[0]) for r in await cur.fetchall()]
+
+    async def put_ballot(
+        self, poll_id: int, voter_key: str, user_id: int | None, seq: int, positions: Iterable[int], now: int
+    ) -> None:
+        """Create or replace a ballot with exactly these choices."""
+        await self.conn.execute(
+            "INSERT INTO poll_ballots(poll_id, voter_key, user_id, seq, cast_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(poll_id, voter_key) DO UPDATE SET seq = excluded.seq, cast_at = excluded.cast_at",
+            (poll_id, voter_key, user_id, seq, now),
+        )
+        await self.conn.execute("DELETE FROM poll_choices WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key))
+        await self.conn.executemany(
+            "INSERT INTO poll_choices(poll_id, voter_key, position) VALUES (?, ?, ?)",
+            [(poll_id, voter_key, p) for p in positions],
+        )
+
+    async def delete_ballot(self, poll_id: int, voter_key: str) -> None:
+        """Remove a ballot and its choices."""
+        await self.conn.execute("DELETE FROM poll_ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key))
+
+    async def tally(self, poll_id: int) -> dict[int, int]:
+        """Votes per option position."""
+        async with self.conn.execute(
+            "SELECT position, COUNT(*) FROM poll_choices WHERE poll_id = ? GROUP BY position", (poll_id,)
+        ) as cur:
+            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
+
+    async def voter_count(self, poll_id: int) -> int:
+        """How many people voted."""
+        async with self.conn.execute("SELECT COUNT(*) FROM poll_ballots WHERE poll_id = ?", (poll_id,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def voter_keys(self, poll_id: int) -> set[str]:
+        """The keys of everyone who voted (to find who has not)."""
+        async with self.conn.execute("SELECT voter_key FROM poll_ballots WHERE poll_id = ?", (poll_id,)) as cur:
+            return {str(r[0]) for r in await cur.fetchall()}
+
+    async def public_names(self, poll_id: int) -> list[tuple[int, str]]:
+        """(position, display name) of every named choice in a public poll, earliest voters first."""
+        async with self.conn.execute(
+            "SELECT c.position, u.display_name FROM poll_choices c "
+            "JOIN poll_ballots b ON b.poll_id = c.poll_id AND b.voter_key = c.voter_key "
+            "JOIN users u ON u.user_id = b.user_id "
+            "JOIN polls p ON p.id = c.poll_id AND p.anonymous = 0 "
+            "WHERE c.poll_id = ? ORDER BY b.cast_at, b.seq",
+            (poll_id,),
+        ) as cur:
+            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+
+    # -- electorate --------------------------------------------------------------------------------
+
+    async def committee(self) -> list[tuple[int, str]]:
+        """(user id, name) of the community committee (role committee, scope 0)."""
+        async with self.conn.execute(
+            "SELECT r.user_id, u.display_name FROM roles r JOIN users u ON u.user_id = r.user_id "
+            "WHERE r.role = 'committee' AND r.scope_id = 0 ORDER BY r.granted_at, r.user_id"
+        ) as cur:
+            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+
+    async def committee_position(self, user_id: int) -> str | None:
+        """The person's committee position ('' when a member without one), None if not on it."""
+        async with self.conn.execute(
+            "SELECT COALESCE(position, '') FROM roles WHERE user_id = ? AND role = 'committee' AND scope_id = 0",
+            (user_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def chat_members(self, chat_id: int) -> list[tuple[int, str]]:
+        """(user id, name) of the people seen in a chat."""
+        async with self.conn.execute(
+            "SELECT m.user_id, u.display_name FROM chat_members m JOIN users u ON u.user_id = m.user_id "
+            "WHERE m.chat_id = ? ORDER BY m.first_seen, m.user_id",
+            (chat_id,),
+        ) as cur:
+            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+
+    # -- /forget -----------------------------------------------------------------------------------
+
+    async def anonymous_polls(self) -> list[tuple[int, bool]]:
+        """(poll id, is open) of every anonymous poll."""
+        async with self.conn.execute("SELECT id, status = 'open' FROM polls WHERE anonymous = 1") as cur:
+            return [(int(r[0]), bool(r[1])) for r in await cur.fetchall()]
+
+    async def detach_closed_ballots(self, user_id: int, new_keys: dict[int, str]) -> None:
+        """Unlink a person's public ballots in closed polls (new random key, no user id)."""
+        for poll_id, key in new_keys.items():
+            await self.conn.execute(
+                "UPDATE poll_ballots SET user_id = NULL, voter_key = ? WHERE poll_id = ? AND user_id = ?",
+                (key, poll_id, user_id),
+            )
+
+    async def closed_polls_voted_by(self, user_id: int) -> list[int]:
+        """Closed polls in which the person has a named ballot."""
+        async with self.conn.execute(
+            "SELECT b.poll_id FROM poll_ballots b JOIN polls p ON p.id = b.poll_id "
+            "WHERE b.user_id = ? AND p.status = 'closed'",
+            (user_id,),
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    async def rekey(self, poll_id: int, old_key: str, new_key: str) -> None:
+        """Give a ballot a new key (choices follow by ON UPDATE CASCADE)."""
+        await self.conn.execute(
+            "UPDATE poll_ballots SET voter_key = ? WHERE poll_id = ? AND voter_key = ?", (new_key, poll_id, old_key)
+        )

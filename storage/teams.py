@@ -1,0 +1,280 @@
+"""Teams and their sign-ups (team_members), with an event log for statistics."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import aiosqlite
+
+ACTIVE = ("member", "waitlist", "pending")
+STATUSES = frozenset({"member", "waitlist", "pending", "left", "removed", "declined"})
+# Columns a setting may change; anything else is a programming error.
+_SETTINGS = frozenset({"purpose", "capacity", "deadline", "approval", "open", "captain_id"})
+
+_TEAM_COLS = (
+    "t.id, t.courtyard_id, t.home_chat_id, t.name, t.purpose, t.capacity, t.deadline, t.approval, t.open, "
+    "t.captain_id, t.created_by, t.created_at"
+)
+_MEMBER_COLS = (
+    "m.team_id, m.user_id, COALESCE(u.display_name, ''), m.status, m.seq, m.requested_at, m.joined_at, "
+    "m.changed_at, m.notice"
+)
+
+
+@dataclass(frozen=True)
+class Team:
+    id: int
+    courtyard_id: int
+    home_chat_id: int | None
+    name: str
+    purpose: str
+    capacity: int | None
+    deadline: int | None
+    approval: bool
+    open: bool
+    captain_id: int | None
+    created_by: int | None
+    created_at: int
+
+
+@dataclass(frozen=True)
+class Membership:
+    team_id: int
+    user_id: int
+    display_name: str
+    status: str
+    seq: int
+    requested_at: int
+    joined_at: int | None
+    changed_at: int
+    notice: str | None
+
+
+@dataclass(frozen=True)
+class Counts:
+    members: int = 0
+    waitlist: int = 0
+    pending: int = 0
+
+
+def _team(row: sqlite3.Row) -> Team:
+    return Team(
+        id=row[0],
+        courtyard_id=row[1],
+        home_chat_id=row[2],
+        name=row[3],
+        purpose=row[4],
+        capacity=row[5],
+        deadline=row[6],
+        approval=bool(row[7]),
+        open=bool(row[8]),
+        captain_id=row[9],
+        created_by=row[10],
+        created_at=row[11],
+    )
+
+
+def _member(row: sqlite3.Row) -> Membership:
+    return Membership(
+        team_id=row[0],
+        user_id=row[1],
+        display_name=row[2],
+        status=row[3],
+        seq=row[4],
+        requested_at=row[5],
+        joined_at=row[6],
+        changed_at=row[7],
+        notice=row[8],
+    )
+
+
+class TeamsRepository:
+    """Rows of teams, team_members and team_events; never commits."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    # -- teams -----------------------------------------------------------------------
+    async def create(
+        self, courtyard_id: int, home_chat_id: int, name: str, capacity: int | None, creator: int, now: int
+    ) -> Team | None:
+        """Insert a team; None if the courtyard already has one of that name."""
+        cur = await self.conn.execute(
+            "INSERT INTO teams(courtyard_id, home_chat_id, name, capacity, captain_id, created_by, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(courtyard_id, name) DO NOTHING",
+            (courtyard_id, home_chat_id, name, capacity, creator, creator, now, now),
+        )
+        if cur.rowcount == 0 or cur.lastrowid is None:
+            return None
+        return await self.get(cur.lastrowid)
+
+    async def get(self, team_id: int) -> Team | None:
+        """Return one team."""
+        async with self.conn.execute(f"SELECT {_TEAM_COLS} FROM teams t WHERE t.id = ?", (team_id,)) as cur:
+            row = await cur.fetchone()
+        return _team(row) if row else None
+
+    async def in_courtyard(self, courtyard_id: int) -> list[Team]:
+        """Every team of a courtyard, oldest first."""
+        async with self.conn.execute(
+            f"SELECT {_TEAM_COLS} FROM teams t WHERE t.courtyard_id = ? ORDER BY t.id", (courtyard_id,)
+        ) as cur:
+            return [_team(r) for r in await cur.fetchall()]
+
+    async def in_community(self, community_id: int) -> list[tuple[Team, str]]:
+        """Every team of a community with its courtyard's name."""
+        async with self.conn.execute(
+            f"SELECT {_TEAM_COLS}, c.name FROM teams t JOIN courtyards c ON c.id = t.courtyard_id "
+            "WHERE c.community_id = ? ORDER BY c.name, t.id",
+            (community_id,),
+        ) as cur:
+            return [(_team(r), str(r[12])) for r in await cur.fetchall()]
+
+    async def update(self, team_id: int, column: str, value: object, now: int) -> None:
+        """Change one setting of a team."""
+        if column not in _SETTINGS:
+            raise ValueError(column)
+        await self.conn.execute(f"UPDATE teams SET {column} = ?, updated_at = ? WHERE id = ?", (value, now, team_id))
+
+    # -- memberships -----------------------------------------------------------------
+    async def membership(self, team_id: int, user_id: int) -> Membership | None:
+        """A person's row in a team."""
+        async with self.conn.execute(
+            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
+            "WHERE m.team_id = ? AND m.user_id = ?",
+            (team_id, user_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return _member(row) if row else None
+
+    async def by_seq(self, seq: int) -> Membership | None:
+        """The row whose latest request has this number."""
+        async with self.conn.execute(
+            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id WHERE m.seq = ?",
+            (seq,),
+        ) as cur:
+            row = await cur.fetchone()
+        return _member(row) if row else None
+
+    async def request(self, team_id: int, user_id: int, status: str, now: int, notice: str | None = None) -> int:
+        """Record a new request (join) in a state; return its queue number."""
+        seq = await self._event(team_id, user_id, status, now)
+        await self.conn.execute(
+            "INSERT INTO team_members(team_id, user_id, status, seq, requested_at, joined_at, changed_at, notice) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(team_id, user_id) DO UPDATE SET status = excluded.status, "
+            "seq = excluded.seq, requested_at = excluded.requested_at, "
+            "joined_at = COALESCE(excluded.joined_at, team_members.joined_at), "
+            "changed_at = excluded.changed_at, notice = excluded.notice",
+            (team_id, user_id, status, seq, now, now if status == "member" else None, now, notice),
+        )
+        return seq
+
+    async def set_status(self, team_id: int, user_id: int, status: str, now: int, *, notice: str | None = None) -> None:
+        """Move a person to another state, keeping their place in the queue."""
+        if status not in STATUSES:
+            raise ValueError(status)
+        await self._event(team_id, user_id, status, now)
+        await self.conn.execute(
+            "UPDATE team_members SET status = ?, changed_at = ?, notice = ?, "
+            "joined_at = CASE WHEN ? = 'member' THEN ? ELSE joined_at END WHERE team_id = ? AND user_id = ?",
+            (status, now, notice, status, now, team_id, user_id),
+        )
+
+    async def _event(self, team_id: int, user_id: int, status: str, now: int) -> int:
+        cur = await self.conn.execute(
+            "INSERT INTO team_events(team_id, user_id, status, at) VALUES (?, ?, ?, ?)", (team_id, user_id, status, now)
+        )
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    async def count(self, team_id: int, status: str) -> int:
+        """How many people of a team are in a state."""
+        async with self.conn.execute(
+            "SELECT COUNT(*) FROM team_members WHERE team_id = ? AND status = ?", (team_id, status)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def counts(self, team_ids: list[int]) -> dict[int, Counts]:
+        """Members, waitlist and pending per team, counted by the database."""
+        if not team_ids:
+            return {}
+        marks = ",".join("?" * len(team_ids))
+        async with self.conn.execute(
+            f"SELECT team_id, status, COUNT(*) FROM team_members WHERE team_id IN ({marks}) "
+            "AND status IN ('member', 'waitlist', 'pending') GROUP BY team_id, status",
+            tuple(team_ids),
+        ) as cur:
+            raw: dict[int, dict[str, int]] = {}
+            for team_id, status, n in await cur.fetchall():
+                raw.setdefault(int(team_id), {})[str(status)] = int(n)
+        return {
+            tid: Counts(
+                raw.get(tid, {}).get("member", 0),
+                raw.get(tid, {}).get("waitlist", 0),
+                raw.get(tid, {}).get("pending", 0),
+            )
+            for tid in team_ids
+        }
+
+    async def first_waitlisted(self, team_id: int) -> Membership | None:
+        """The person who has waited longest."""
+        async with self.conn.execute(
+            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
+            "WHERE m.team_id = ? AND m.status = 'waitlist' ORDER BY m.seq LIMIT 1",
+            (team_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return _member(row) if row else None
+
+    async def position(self, team_id: int, status: str, seq: int) -> int:
+        """1-based place of a request among those of the same state."""
+        async with self.conn.execute(
+            "SELECT COUNT(*) FROM team_members WHERE team_id = ? AND status = ? AND seq <= ?", (team_id, status, seq)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def people(self, team_id: int, statuses: tuple[str, ...] = ACTIVE) -> list[Membership]:
+        """Rows of a team in the given states, in queue order."""
+        marks = ",".join("?" * len(statuses))
+        async with self.conn.execute(
+            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
+            f"WHERE m.team_id = ? AND m.status IN ({marks}) ORDER BY m.seq",
+            (team_id, *statuses),
+        ) as cur:
+            return [_member(r) for r in await cur.fetchall()]
+
+    async def of_user(self, user_id: int, statuses: tuple[str, ...] = ACTIVE) -> list[Membership]:
+        """A person's rows in every team, in the given states."""
+        marks = ",".join("?" * len(statuses))
+        async with self.conn.execute(
+            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
+            f"WHERE m.user_id = ? AND m.status IN ({marks}) ORDER BY m.team_id",
+            (user_id, *statuses),
+        ) as cur:
+            return [_member(r) for r in await cur.fetchall()]
+
+    async def captained_by(self, user_id: int) -> list[Team]:
+        """Teams whose captain is this person."""
+        async with self.conn.execute(
+            f"SELECT {_TEAM_COLS} FROM teams t WHERE t.captain_id = ? ORDER BY t.id", (user_id,)
+        ) as cur:
+            return [_team(r) for r in await cur.fetchall()]
+
+    # -- notices owed after commit -------------------------------------------------------
+    async def with_notices(self) -> list[Membership]:
+        """Rows that owe someone a message."""
+        async with self.conn.execute(
+            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
+            "WHERE m.notice IS NOT NULL ORDER BY m.changed_at, m.seq"
+        ) as cur:
+            return [_member(r) for r in await cur.fetchall()]
+
+    async def clear_notice(self, team_id: int, user_id: int, notice: str) -> None:
+        """Mark a notice sent (unless a newer one replaced it meanwhile)."""
+        await self.conn.execute(
+            "UPDATE team_members SET notice = NULL WHERE team_id = ? AND user_id = ? AND notice = ?",
+            (team_id, user_id, notice),
+        )
