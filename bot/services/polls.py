@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.clock import Clock, to_ts
+from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
 from storage.chats import ChatsRepository
@@ -91,15 +92,10 @@ def check_deadline(closes_at: datetime, now: datetime) -> None:
 
 def clean_quorum(raw: str) -> int | None:
     """A typed quorum: a whole number of voters, 0 for none."""
-    text = raw.strip()
-    if not text.isdigit():
+    value = typed_number(raw, high=MAX_QUORUM)
+    if value is None:
         raise InvalidInput("bad_quorum", limit=MAX_QUORUM)
-    value = int(text)
-    if value == 0:
-        return None
-    if value > MAX_QUORUM:
-        raise InvalidInput("bad_quorum", limit=MAX_QUORUM)
-    return value
+    return value or None
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,11 @@ NASTY = [
     str(2**63 - 1),
     str(-(2**63)),
     "9" * 40,
+    "²",
+    "１２",
+    "١٢",
+    "#12",
+    "#" + str(2**63),
     "😀",
     "👨‍👩‍👧",
     "@CourtyardTestBot",
@@ -248,5 +253,28 @@ def test_every_button_family_with_random_data(fuzzer: Fuzzer) -> None:
             assert any(c.method == "answerCallbackQuery" for c in calls), f"press on {payload!r} was not answered"
         if not social_worker:
             assert fuzzer.snapshot(person) == before, f"a resident's press on {payload!r} changed the foundation tables"
+
+    one()
+
+
+def test_dialogs_answered_with_random_text(fuzzer: Fuzzer) -> None:
+    """A command that asks a question (wizards, drafts), then random answers typed by the same person."""
+
+    @FUZZ
+    @given(data=st.data())
+    def one(data: st.DataObject) -> None:
+        command = data.draw(st.sampled_from(fuzzer.commands), label="command")
+        social_worker = data.draw(st.booleans(), label="social worker")
+        person = SW if social_worker else b.TgUser(next(_people), "居民")
+        chat = data.draw(st.sampled_from([GROUP, b.private(person)]), label="chat")
+        before = fuzzer.snapshot(person)
+        fuzzer.send(b.message(person, chat, f"/{command}"))
+        for text in data.draw(
+            st.lists(ARGS.filter(lambda s: s.strip() != ""), min_size=1, max_size=4), label="answers"
+        ):
+            fuzzer.send(b.message(person, chat, text if not text.startswith("/") else " " + text))
+        if not social_worker:
+            assert fuzzer.snapshot(person) == before, f"a resident's /{command} dialog changed the foundation tables"
+        fuzzer.send(b.message(person, chat, "/cancel"))
 
     one()
