@@ -143,7 +143,7 @@ async def press_proposal(update: Update, context: BotContext) -> None:
             await _confirm(update, context, action == "yes")
             return
         if action == "sup":
-            result = await services.proposals.toggle_support(actor, proposal_id)
+            result = await services.proposals.toggle_support(actor, proposal_id, update.update_id)
             await answer(query, support_answer(t, result.proposal, result.supported))
             await live(context).changed(context, LIVE_KIND, result.proposal.scope_id)
             return

@@ -14,6 +14,7 @@ from bot.clock import Clock, to_ts
 from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
+from storage.applied import AppliedUpdatesRepository
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
@@ -247,6 +248,9 @@ class PollService:
             else:
                 # Toggles commute, so their order does not matter; only the maximum is checked.
                 current = set(existing[1]) if existing else set()
+                if not await AppliedUpdatesRepository(conn).claim(seq, now):
+                    # Telegram delivered this press again (after a crash): it was applied already.
+                    return VoteResult(poll, [labels[p] for p in sorted(current)], stale=True)
                 if position in current:
                     current.discard(position)
                 elif len(current) >= poll.max_choices:
