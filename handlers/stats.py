@@ -37,8 +37,9 @@ async def _charts(t: Translator, view: StatsView, name: str) -> list[bytes]:
     bar = r.ladder_chart(t, view, name)
     line = r.breadth_chart(t, view, name)
     try:
-        return [
-            await asyncio.to_thread(
+        # Both pictures at once: Pillow releases the GIL while drawing, so two cores share the work.
+        pictures = await asyncio.gather(
+            asyncio.to_thread(
                 render_bar_chart,
                 bar.title,
                 bar.labels,
@@ -46,8 +47,9 @@ async def _charts(t: Translator, view: StatsView, name: str) -> list[bytes]:
                 value_labels=bar.value_labels,
                 subtitle=bar.subtitle,
             ),
-            await asyncio.to_thread(render_line_chart, line.title, line.x_labels, line.series, y_label=line.y_label),
-        ]
+            asyncio.to_thread(render_line_chart, line.title, line.x_labels, line.series, y_label=line.y_label),
+        )
+        return list(pictures)
     except Exception:
         log.exception("statistics chart failed")
         return []

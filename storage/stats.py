@@ -79,6 +79,7 @@ class YardCounts:
     prev_active: int
     rungs: tuple[int, int, int, int]  # residents whose highest rung is 1..4 at the end of the period
     moved_up: int
+    months: tuple[tuple[int, int], ...]  # (members, active) per month of the breadth line
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class ResidentRow:
     last_at: int | None
 
 
-def _yard_counts(row: sqlite3.Row) -> YardCounts:
+def _yard_counts(row: sqlite3.Row, months: int) -> YardCounts:
     return YardCounts(
         yard_id=int(row["yard"]),
         name=str(row["name"]),
@@ -124,6 +125,7 @@ def _yard_counts(row: sqlite3.Row) -> YardCounts:
         prev_active=int(row["prev_active"] or 0),
         rungs=(int(row["r1"] or 0), int(row["r2"] or 0), int(row["r3"] or 0), int(row["r4"] or 0)),
         moved_up=int(row["moved"] or 0),
+        months=tuple((int(row[f"m{k}"] or 0), int(row[f"a{k}"] or 0)) for k in range(months)),
     )
 
 
@@ -161,25 +163,40 @@ class StatsRepository:
             return list(await cur.fetchall())
 
     async def breadth_depth(
-        self, community_id: int, yard_id: int | None, prev_start: int, start: int, end: int
+        self, community_id: int, yard_id: int | None, prev_start: int, start: int, end: int, months: Sequence[int]
     ) -> list[YardCounts]:
-        """Per courtyard (and a total row with yard 0): members, active now and before, rungs, moved up."""
-        # One pass over the acts grouped by person, then one join with the members grouped by yard;
-        # the total row counts each person once even if they are in several courtyards' groups.
+        """Per courtyard (and a total row, yard 0): members, active now and before, rungs, moved up, months.
+
+        months are the first moments of the months of the breadth line (oldest first); the last one runs to end.
+        """
+        # One pass over the acts grouped by person, then one join with the members grouped by yard; the
+        # total row counts each person once even if they are in several courtyards' groups. A flag per month
+        # (MAX of an indicator) gives the monthly breadth line in the same pass.
+        starts = [int(m) for m in months]
+        ends = [*starts[1:], end]
+        flags = "".join(
+            f", MAX(at >= {a} AND at < {e}) AS b{k}" for k, (a, e) in enumerate(zip(starts, ends, strict=True))
+        )
+        cols = "".join(f", p.b{k}" for k in range(len(ends)))
+        maxes = "".join(f", MAX(b{k}) AS b{k}" for k in range(len(ends)))
+        monthly = ", ".join(
+            f"SUM(x.first_seen < {e}) AS m{k}, SUM(x.first_seen < {e} AND x.b{k} = 1) AS a{k}"
+            for k, e in enumerate(ends)
+        )
         sql = f"""
         WITH {_STAFF}, {_ACTS}, {_MEMBERS},
-        per AS (
+        per AS MATERIALIZED (
             SELECT user_id, MAX(rung) AS top, MAX(CASE WHEN at < :start THEN rung ELSE 0 END) AS before,
-                   MAX(at >= :start) AS now_active, MAX(at >= :prev AND at < :start) AS prev_active
+                   MAX(at >= :start) AS now_active, MAX(at >= :prev AND at < :start) AS prev_active{flags}
               FROM acts WHERE at < :end AND user_id IS NOT NULL GROUP BY user_id
         ),
-        joined AS (
-            SELECT mb.yard, mb.user_id, mb.first_seen, p.top, p.before, p.now_active, p.prev_active
+        joined AS MATERIALIZED (
+            SELECT mb.yard, mb.user_id, mb.first_seen, p.top, p.before, p.now_active, p.prev_active{cols}
               FROM members mb LEFT JOIN per p ON p.user_id = mb.user_id
         ),
         people AS (
             SELECT 0 AS yard, user_id, MIN(first_seen) AS first_seen, MAX(top) AS top, MAX(before) AS before,
-                   MAX(now_active) AS now_active, MAX(prev_active) AS prev_active
+                   MAX(now_active) AS now_active, MAX(prev_active) AS prev_active{maxes}
               FROM joined GROUP BY user_id
             UNION ALL SELECT * FROM joined
         )
@@ -188,40 +205,13 @@ class StatsRepository:
                SUM(x.first_seen < :start) AS prev_members,
                SUM(x.first_seen < :start AND x.prev_active = 1) AS prev_active,
                SUM(x.top = 1) AS r1, SUM(x.top = 2) AS r2, SUM(x.top = 3) AS r3, SUM(x.top = 4) AS r4,
-               SUM(x.top > x.before) AS moved
+               SUM(x.top > x.before) AS moved, {monthly}
           FROM people x LEFT JOIN courtyards y ON y.id = x.yard
          GROUP BY x.yard ORDER BY x.yard = 0 DESC, active * 1.0 / MAX(members, 1) DESC, y.name
         """
         params: dict[str, object] = {"c": community_id, "yard": yard_id, "prev": prev_start, "start": start}
         params["end"] = end
-        return [_yard_counts(r) for r in await self._all(sql, params)]
-
-    async def breadth_by_bucket(
-        self, community_id: int, yard_id: int | None, bounds: Sequence[int]
-    ) -> list[tuple[int, int]]:
-        """(members, active) for each window [bounds[i], bounds[i+1]) over the scope's known members."""
-        # The bucket number is a sum of comparisons, so one GROUP BY covers every window.
-        bucket = " + ".join(f"(at >= {int(b)})" for b in bounds[1:-1]) or "0"
-        sql = f"""
-        WITH {_STAFF}, {_ACTS}, {_MEMBERS},
-        people AS (SELECT user_id, MIN(first_seen) AS first_seen FROM members GROUP BY user_id),
-        hits AS (
-            SELECT DISTINCT a.user_id, {bucket} AS bucket FROM acts a
-             WHERE a.at >= :lo AND a.at < :hi AND a.user_id IS NOT NULL
-        )
-        SELECT h.bucket, COUNT(*) AS n FROM hits h JOIN people p ON p.user_id = h.user_id
-         WHERE p.first_seen < :hi GROUP BY h.bucket
-        """
-        params: dict[str, object] = {"c": community_id, "yard": yard_id, "lo": bounds[0], "hi": bounds[-1]}
-        active = {int(r["bucket"]): int(r["n"]) for r in await self._all(sql, params)}
-        edges = ", ".join(f"SUM(first_seen < {int(b)})" for b in bounds[1:])
-        members_sql = f"""
-        WITH {_STAFF}, {_MEMBERS},
-        people AS (SELECT user_id, MIN(first_seen) AS first_seen FROM members GROUP BY user_id)
-        SELECT {edges} FROM people
-        """
-        row = (await self._all(members_sql, {"c": community_id, "yard": yard_id}))[0]
-        return [(int(row[i] or 0), active.get(i, 0)) for i in range(len(bounds) - 1)]
+        return [_yard_counts(r, len(ends)) for r in await self._all(sql, params)]
 
     async def totals(self, community_id: int, yard_id: int | None, start: int, end: int) -> Totals:
         """Acts in [start, end) in the scope's polls, meetings, teams and proposals (anonymous ballots too)."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_ts, to_ts
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, PermissionDenied
+from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.stats import ResidentRow, StatsRepository, Totals, YardCounts
 
@@ -86,16 +87,19 @@ class StatsService:
         end = to_ts(now) + 1
         start = end - days * 86400 if days else 0
         prev = start - days * 86400 if days else 0
+        months = month_starts(now, self.tz, MONTHS)
         repo = StatsRepository(self.db.bulk, self.staff)
-        rows = await repo.breadth_depth(self.community_id, yard, prev, start, end)
-        total = next((r for r in rows if r.yard_id == 0), None) or YardCounts(0, "", 0, 0, 0, 0, (0, 0, 0, 0), 0)
+        rows = await repo.breadth_depth(self.community_id, yard, prev, start, end, [to_ts(m) for m in months])
+        empty = YardCounts(0, "", 0, 0, 0, 0, (0, 0, 0, 0), 0, tuple((0, 0) for _ in months))
+        total = next((r for r in rows if r.yard_id == 0), empty)
         yards = [r for r in rows if r.yard_id != 0]
         if yard is not None:
-            total = next((r for r in yards if r.yard_id == yard), total)
+            # A courtyard with no known member yet still shows its name (and zeros).
+            yard_row = await ChatsRepository(self.db.reader).courtyard(yard)
+            total = next((r for r in yards if r.yard_id == yard), replace(empty, yard_id=yard))
+            total = replace(total, name=yard_row.name if yard_row else total.name)
             yards = []
         totals = await repo.totals(self.community_id, yard, start, end)
-        months = month_starts(now, self.tz, MONTHS)
-        monthly = await repo.breadth_by_bucket(self.community_id, yard, [to_ts(m) for m in months] + [end])
         return StatsView(
             days=days,
             start=from_ts(start) if days else None,
@@ -105,7 +109,7 @@ class StatsService:
             yards=yards,
             totals=totals,
             months=months,
-            monthly=monthly,
+            monthly=list(total.months),
         )
 
     async def export(self, actor: Actor) -> ExportData:
