@@ -50,7 +50,7 @@ def build_workbook(sheets: Sequence[Sheet]) -> bytes:
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for spec in sheets:
-        sheet = book.create_sheet(spec.title.translate(_BAD_SHEET_CHARS)[:_MAX_SHEET_TITLE] or "Sheet")
+        sheet = book.create_sheet(spec.title.translate(_BAD_SHEET_CHARS).strip()[:_MAX_SHEET_TITLE] or "Sheet")
         sheet.freeze_panes = "A2"
         for col, width in enumerate(spec.widths, start=1):
             sheet.column_dimensions[_column(col)].width = width
