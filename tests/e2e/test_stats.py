@@ -98,6 +98,12 @@ async def test_a_resident_is_refused_politely(h: Harness) -> None:
     await h.send(b.message(AUNT, b.private(AUNT), "/exportstats"))
     assert "社工" in text_of(h, b.private(AUNT))
     assert not h.fake.of("sendDocument")
+    # The period buttons re-check: a resident pressing one on the social worker's card sees a polite refusal.
+    await h.send(b.message(SW, GROUP, "/stats"))
+    card = h.fake.of("sendMessage", GROUP.id)[-1]
+    await h.send(b.callback(AUNT, GROUP, cb.STATS.build("p", 7), message_id=card.message_id))
+    assert "骨干" in str(h.fake.answers()[-1].params.get("text"))
+    assert not [c for c in h.fake.of("editMessageText") if c.params.get("message_id") == card.message_id]
 
 
 async def test_export_workbook_has_every_sheet_and_never_names_anonymous_voters(h: Harness) -> None:
