@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.config import Config, ConfigError, load_config
 
@@ -85,12 +86,12 @@ async def _backup(config: Config, target: Path) -> int:
 
 
 def _run(config: Config) -> int:
-    from bot.app import build_application
     from bot.logging_setup import setup_logging
     from storage.lock import InstanceLock, LockHeld
 
     setup_logging(token=config.telegram.token)
     log = logging.getLogger("courtyard-bot")
+    # The lock comes before the heavy imports, so a second process is turned away at once.
     lock = InstanceLock(Path(str(config.database.path) + ".lock"))
     try:
         lock.acquire()
@@ -102,13 +103,17 @@ def _run(config: Config) -> int:
         )
         return EXIT_LOCKED
     try:
+        from bot.app import build_application
+
         app = build_application(config)
         log.info("starting in %s mode", config.telegram.mode)
         if config.telegram.mode == "webhook":
             app.run_webhook(
                 listen=config.webhook.listen,
                 port=config.webhook.port,
-                url_path=config.webhook.secret_token,
+                # Serve the path of the public URL: a reverse proxy forwards https://host/hook to
+                # http://listen:port/hook unchanged. The secret travels in Telegram's header only.
+                url_path=urlsplit(config.webhook.url).path,
                 webhook_url=config.webhook.url,
                 secret_token=config.webhook.secret_token,
                 allowed_updates=["message", "edited_message", "callback_query", "my_chat_member", "chat_member"],

@@ -9,12 +9,13 @@ from telegram import BotCommand, BotCommandScopeAllChatAdministrators, BotComman
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotContext, BotData
 from bot.i18n import SUPPORTED_LOCALES, Catalogs, Translator
+from bot.polling import ConfirmAfterHandling
 from bot.ratelimit import Limits
 from bot.services import build_services
 from storage.db import Database
@@ -48,10 +49,15 @@ def build_application(
         base = config.telegram.api_base_url
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request)
+    # getUpdates through a wrapper that confirms a batch only once it is handled (bot/polling.py);
+    # PTB's own default for this request is one HTTP/1.1 connection.
+    polling = ConfirmAfterHandling(request or HTTPXRequest(connection_pool_size=1))
+    builder = builder.get_updates_request(polling)
     if config.telegram.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
+    polling.queue = app.update_queue
     data: BotData = app.bot_data
     data.config = config
     data.clock = clock or SystemClock()

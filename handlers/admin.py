@@ -17,6 +17,7 @@ from handlers.common import (
     buttons,
     command,
     command_args,
+    edit,
     error_text,
     parse_or_refuse,
     reply,
@@ -100,7 +101,7 @@ async def press_bind(update: Update, context: BotContext) -> None:
         await answer(query, error_text(t, exc), alert=True)
         return
     await answer(query)
-    await query.edit_message_text(render_bind(t, result))
+    await edit(query, render_bind(t, result))
 
 
 async def unbind(update: Update, context: BotContext) -> None:
@@ -219,8 +220,8 @@ async def press_language(update: Update, context: BotContext) -> None:
             return
     t = await tr(update, context)
     await answer(query)
-    await query.edit_message_text(
-        t._("OK, I will speak Chinese here.") if locale == "zh_CN" else t._("OK, I will speak English here.")
+    await edit(
+        query, t._("OK, I will speak Chinese here.") if locale == "zh_CN" else t._("OK, I will speak English here.")
     )
 
 

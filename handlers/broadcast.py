@@ -11,7 +11,7 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Translator, esc
 from bot.services.broadcasts import BROADCAST, BROADCAST_REPORT, BroadcastReport, Notice, clean_notice
-from bot.services.errors import DomainError, InvalidInput
+from bot.services.errors import DomainError, InvalidInput, NotFound
 from handlers.common import (
     actor_for,
     answer,
@@ -19,6 +19,7 @@ from handlers.common import (
     chat_translator_for_id,
     command,
     command_args,
+    edit,
     error_text,
     parse_or_refuse,
     reply,
@@ -91,7 +92,7 @@ def picker(t: Translator, text: str, yards: list[tuple[int, str]], chosen: set[i
     return body, InlineKeyboardMarkup(rows)
 
 
-async def _show_picker(update: Update, context: BotContext, text: str, chosen: set[int], *, edit: bool) -> None:
+async def _show_picker(update: Update, context: BotContext, text: str, chosen: set[int], *, in_place: bool) -> None:
     t = await tr(update, context)
     services = context.deps.services
     listing, _ = await services.community.listing()
@@ -99,8 +100,8 @@ async def _show_picker(update: Update, context: BotContext, text: str, chosen: s
     total = await services.broadcasts.target_count(None)
     body, markup = picker(t, text, yards, chosen, total)
     query = update.callback_query
-    if edit and query is not None:
-        await query.edit_message_text(body, reply_markup=markup)
+    if in_place and query is not None:
+        await edit(query, body, reply_markup=markup)
     else:
         await reply(update, body, reply_markup=markup)
 
@@ -122,7 +123,7 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
         await reply(update, error_text(t, exc))
         return
     await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, DRAFT, {"text": text, "yards": []})
-    await _show_picker(update, context, text, set(), edit=False)
+    await _show_picker(update, context, text, set(), in_place=False)
 
 
 async def replace_draft_text(update: Update, context: BotContext, state: dict[str, Any]) -> None:
@@ -137,7 +138,7 @@ async def replace_draft_text(update: Update, context: BotContext, state: dict[st
         await reply(update, broadcast_error(t, exc))
         return
     await context.deps.services.people.start_dialog(user.id, chat.id, DRAFT, {**state, "text": text})
-    await _show_picker(update, context, text, set(state.get("yards", [])), edit=False)
+    await _show_picker(update, context, text, set(state.get("yards", [])), in_place=False)
 
 
 async def press_broadcast(update: Update, context: BotContext) -> None:
@@ -163,31 +164,36 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
     if action == "cancel":
         await services.people.end_dialog(actor.user_id, actor.chat_id)
         await answer(query)
-        await query.edit_message_text(t._("Broadcast cancelled. Nothing was sent."))
+        await edit(query, t._("Broadcast cancelled. Nothing was sent."))
         return
     chosen = set(state.get("yards", []))
     if action == "yard":
         chosen ^= {yard_id}
         await services.people.start_dialog(actor.user_id, actor.chat_id, DRAFT, {**state, "yards": sorted(chosen)})
         await answer(query)
-        await _show_picker(update, context, state["text"], chosen, edit=True)
+        await _show_picker(update, context, state["text"], chosen, in_place=True)
         return
     try:
-        created = await services.broadcasts.create(actor, state["text"], None if action == "all" else sorted(chosen))
+        created = await services.broadcasts.create(
+            actor, state["text"], None if action == "all" else sorted(chosen), draft_kind=DRAFT
+        )
+    except NotFound:
+        await answer(query, t._("This button is no longer valid."))
+        return
     except DomainError as exc:
         await answer(
             query, broadcast_error(t, exc) if isinstance(exc, InvalidInput) else error_text(t, exc), alert=True
         )
         return
-    await services.people.end_dialog(actor.user_id, actor.chat_id)
     dispatcher(context).wake()
     await answer(query)
-    await query.edit_message_text(
+    await edit(
+        query,
         t._(
             "Sending broadcast #{id} to {n} chats. I will report here when it is done.",
             id=created.id,
             n=created.target_count,
-        )
+        ),
     )
 
 
@@ -224,11 +230,18 @@ async def draw_report(context: BotContext, item: OutboxItem) -> Outgoing | None:
     return Outgoing(render_report(t, await context.deps.services.broadcasts.report(item.ref_id)))
 
 
+async def report_after_restart(app: Application) -> None:  # type: ignore[type-arg]
+    """A crash between a broadcast's last send and its report must not lose the report."""
+    if await BotContext(app).deps.services.broadcasts.report_finished():
+        dispatcher_of(app).wake()
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /broadcast and its outbox kinds."""
     app.add_handler(command("broadcast", start_broadcast))
     app.add_handler(buttons(cb.BROADCAST, press_broadcast))
     app.bot_data.ext.dialogs[DRAFT] = replace_draft_text
+    app.bot_data.ext.on_startup.append(report_after_restart)  # after the dispatcher's recovery
     outbox = dispatcher_of(app)
     # A duplicate notice in many groups is worse than one uncertain copy, which the report names.
     outbox.register(BROADCAST, Kind(render=draw_notice, resend_ambiguous=False, on_done=after_notice))

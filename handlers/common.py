@@ -10,12 +10,13 @@ from typing import Any
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ChatType
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.callback_data import Family, ForgedData
 from bot.context import BotContext
+from bot.html_text import truncate_html
 from bot.i18n import Translator, resolve_locale
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied, WrongChat
@@ -163,7 +164,16 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     message = update.effective_message
     if message is None:
         return None
-    return await message.reply_text(text[:MAX_TEXT], **kwargs)
+    return await message.reply_text(truncate_html(text, MAX_TEXT), **kwargs)
+
+
+async def edit(query: CallbackQuery, text: str, **kwargs: Any) -> None:
+    """Edit the message a button sits on; a double tap's "message is not modified" is not an error."""
+    try:
+        await query.edit_message_text(truncate_html(text, MAX_TEXT), **kwargs)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
 
 
 async def answer(query: CallbackQuery, text: str = "", *, alert: bool = False) -> None:

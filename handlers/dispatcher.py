@@ -22,6 +22,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock, to_ts
 from bot.context import BotContext
+from bot.html_text import truncate_html
 from bot.ratelimit import Limits, SendLimiter
 from handlers.common import retry_seconds
 from storage.db import Database
@@ -33,6 +34,7 @@ MAX_IN_FLIGHT = 16
 BATCH = 400
 MAX_ATTEMPTS = 5
 IDLE_POLL_S = 5.0
+MAX_CAPTION = 1024
 
 
 @dataclass(frozen=True)
@@ -280,12 +282,15 @@ class Dispatcher:
 async def _deliver(context: BotContext, chat_id: int, outgoing: Outgoing) -> Message:
     if outgoing.photo is not None:
         return await context.bot.send_photo(
-            chat_id, outgoing.photo, caption=outgoing.text[:1024], reply_markup=outgoing.markup
+            chat_id, outgoing.photo, caption=truncate_html(outgoing.text, MAX_CAPTION), reply_markup=outgoing.markup
         )
     if outgoing.document is not None:
         name, content = outgoing.document
         return await context.bot.send_document(
-            chat_id, InputFile(content, filename=name), caption=outgoing.text[:1024], reply_markup=outgoing.markup
+            chat_id,
+            InputFile(content, filename=name),
+            caption=truncate_html(outgoing.text, MAX_CAPTION),
+            reply_markup=outgoing.markup,
         )
     return await context.bot.send_message(chat_id, outgoing.text, reply_markup=outgoing.markup)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
@@ -60,22 +61,48 @@ async def on_error(update: object, context: BotContext) -> None:
         log.warning("could not tell the user about an error: %s", type(inner).__name__)
 
 
-def _unclaimed(data: object) -> bool:
-    """True for button data that no declared family would route."""
+def _unclaimed(app: Application, data: object) -> bool:  # type: ignore[type-arg]
+    """True for button data that no feature's CallbackQueryHandler routes.
+
+    Asks the registered handlers rather than the declared families: a family declared before its
+    handler exists (or after it was removed) must still get an answer, or the client spins forever.
+    """
     if not isinstance(data, str):
         return True
-    return not data.startswith(_heads())
+    heads, others = _claimed(app)
+    return not data.startswith(heads) and not any(_routes(pattern, data) for pattern in others)
 
 
-def _heads() -> tuple[str, ...]:
-    """Every family's versioned prefix (families are all declared at import time)."""
-    global _HEADS
-    if len(_HEADS) != len(FAMILIES):
-        _HEADS = tuple(fam.head for fam in FAMILIES.values())
-    return _HEADS
+def _claimed(app: Application) -> tuple[tuple[str, ...], tuple[object, ...]]:  # type: ignore[type-arg]
+    """Family prefixes with a handler, and any other patterns; cached until handlers change."""
+    count = sum(len(handlers) for handlers in app.handlers.values())
+    cached = app.bot_data.extra.get("claimed_buttons")
+    if cached is not None and cached[0] == count:
+        return cached[1], cached[2]
+    family_of = {fam.pattern: fam.head for fam in FAMILIES.values()}
+    heads: list[str] = []
+    others: list[object] = []
+    for group, handlers in app.handlers.items():
+        for handler in handlers:
+            if group == FALLBACK_GROUP or not isinstance(handler, CallbackQueryHandler):
+                continue
+            pattern = handler.pattern
+            if isinstance(pattern, re.Pattern) and pattern.pattern in family_of:
+                heads.append(family_of[pattern.pattern])
+            else:
+                others.append(pattern)
+    app.bot_data.extra["claimed_buttons"] = (count, tuple(heads), tuple(others))
+    return tuple(heads), tuple(others)
 
 
-_HEADS: tuple[str, ...] = ()
+def _routes(pattern: object, data: str) -> bool:
+    if isinstance(pattern, re.Pattern):
+        return pattern.match(data) is not None
+    if isinstance(pattern, type):
+        return False  # arbitrary callback data objects: not used by this bot
+    if callable(pattern):
+        return bool(pattern(data))
+    return pattern is None
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -84,5 +111,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, continue_dialog),
         group=FALLBACK_GROUP,
     )
-    app.add_handler(CallbackQueryHandler(stale_button, pattern=_unclaimed), group=FALLBACK_GROUP)
+    app.add_handler(
+        CallbackQueryHandler(stale_button, pattern=lambda data: _unclaimed(app, data)), group=FALLBACK_GROUP
+    )
     app.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from bot import callback_data as cb
 from bot.clock import from_ts
 from bot.context import BotContext
 from bot.i18n import Html, Translator
+from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.meetings import MeetingView
@@ -230,7 +231,7 @@ async def minutes_command(update: Update, context: BotContext) -> None:
     try:
         actor = await actor_for(update, context)
         if arg.isdigit():
-            meeting_id = int(arg)
+            meeting_id = typed_number(arg) or 0  # a number too large to be one is simply not found
         else:
             recent = await service.recent_for(actor)
             if not recent:

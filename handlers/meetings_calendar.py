@@ -10,6 +10,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext
 from bot.ics import calendar
+from bot.numbers import typed_number
 from bot.services.errors import DomainError
 from handlers.common import answer, chat_translator_for_id, command_args, reply, tr
 from handlers.meetings_render import calendar_event, meeting_error
@@ -20,20 +21,20 @@ log = logging.getLogger(__name__)
 async def ics_command(update: Update, context: BotContext) -> None:
     """/ics 12: the calendar file of a meeting, here."""
     t = await tr(update, context)
-    arg = command_args(update).lstrip("#")
+    number = typed_number(command_args(update))
     chat = update.effective_chat
-    if not arg.isdigit() or chat is None:
+    if number is None or chat is None:
         await reply(update, t._("Which meeting? Send /ics and its number, e.g. /ics 12 (see /meetings)."))
         return
-    await send_ics(update, context, chat.id, int(arg))
+    await send_ics(update, context, chat.id, number)
 
 
 async def ics_link(update: Update, context: BotContext, payload: str) -> None:
     """/start ics_12, opened from the calendar button in a group."""
     chat = update.effective_chat
-    number = payload.partition("_")[2]
-    if chat is not None and number.isdigit():
-        await send_ics(update, context, chat.id, int(number))
+    number = typed_number(payload.partition("_")[2])
+    if chat is not None and number is not None:
+        await send_ics(update, context, chat.id, number)
 
 
 async def send_ics(update: Update | None, context: BotContext, chat_id: int, meeting_id: int) -> None:

@@ -41,6 +41,15 @@ class UpdateGate:
         times.append(now)
         return len(times) > FLOOD_MAX_COMMANDS
 
+    def throttle(self, user_id: int, now: float) -> str:
+        """Record a command: "ok" to handle it, "warn" to say slow down (once per cooldown), "drop" to ignore it."""
+        if not self.flood(user_id, now):
+            return "ok"
+        if self.warned_until.get(user_id, 0.0) < now:
+            self.warned_until[user_id] = now + FLOOD_WINDOW_S
+            return "warn"
+        return "drop"
+
 
 async def gate_update(update: Update, context: BotContext) -> None:
     """Run before every handler: dedupe, record, throttle."""
@@ -56,12 +65,11 @@ async def gate_update(update: Update, context: BotContext) -> None:
         await deps.services.people.touch(user.id, display_name(user), user.language_code, chat.id)
     message = update.message
     if message is not None and user is not None and message.text and message.text.startswith("/"):
-        now = time.monotonic()
-        if gate.flood(user.id, now):
-            if gate.warned_until.get(user.id, 0.0) < now:
-                gate.warned_until[user.id] = now + FLOOD_WINDOW_S
-                t = await tr(update, context)
-                await reply(update, t._("You are sending commands very fast. Please wait a few seconds."))
+        verdict = gate.throttle(user.id, time.monotonic())
+        if verdict == "warn":
+            t = await tr(update, context)
+            await reply(update, t._("You are sending commands very fast. Please wait a few seconds."))
+        if verdict != "ok":
             raise ApplicationHandlerStop
 
 

@@ -16,6 +16,7 @@ from bot.charts import render_bar_chart
 from bot.clock import to_ts
 from bot.context import BotContext
 from bot.i18n import Translator
+from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, NotFound
 from bot.services.polls import (
@@ -344,10 +345,11 @@ async def outcome_command(update: Update, context: BotContext) -> None:
     """/outcome 12 结论 — record at once; /outcome 12 — then type it."""
     t = await tr(update, context)
     words = command_args(update).split(maxsplit=1)
-    if not words or not words[0].lstrip("#").isdigit():
+    number = typed_number(words[0]) if words else None
+    if number is None:
         await reply(update, t._("Please give the poll number, e.g. /outcome 12 下月起实施"))
         return
-    poll_id = int(words[0].lstrip("#"))
+    poll_id = number
     try:
         actor = await actor_for(update, context)
         if len(words) < 2:

@@ -10,6 +10,7 @@ from telegram.ext import Application, MessageHandler, filters
 from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Translator
+from bot.numbers import typed_number
 from bot.services.errors import DomainError
 from handlers.common import (
     actor_for,
@@ -142,7 +143,7 @@ async def press_proposal(update: Update, context: BotContext) -> None:
             await _confirm(update, context, action == "yes")
             return
         if action == "sup":
-            result = await services.proposals.toggle_support(actor, proposal_id)
+            result = await services.proposals.toggle_support(actor, proposal_id, update.update_id)
             await answer(query, support_answer(t, result.proposal, result.supported))
             await live(context).changed(context, LIVE_KIND, result.proposal.scope_id)
             return
@@ -201,14 +202,15 @@ async def answer_command(update: Update, context: BotContext) -> None:
     """/answer 3 — buttons; /answer 3 采纳 理由 — at once; /answer 3 采纳 — then the reason."""
     t = await tr(update, context)
     words = command_args(update).split(maxsplit=2)
-    if not words or not words[0].lstrip("#").isdigit():
+    number = typed_number(words[0]) if words else None
+    if number is None:
         await reply(update, t._("Please give the proposal number, e.g. /answer 3 采纳 已列入本月计划"))
         return
     services = context.deps.services
     try:
         actor = await actor_for(update, context)
         actor.require_backbone()
-        proposal = await services.proposals.by_number(actor, int(words[0].lstrip("#")))
+        proposal = await services.proposals.by_number(actor, number)
     except DomainError as exc:
         await reply(update, proposals_error(t, exc))
         return

@@ -10,7 +10,7 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.errors import WrongChat
-from handlers.common import answer, buttons, command, error_text, parse_or_refuse, reply, tr
+from handlers.common import answer, buttons, command, edit, error_text, parse_or_refuse, reply, tr
 
 
 def render_help(t: Translator, community: str) -> str:
@@ -186,13 +186,13 @@ async def press_forget(update: Update, context: BotContext) -> None:
         return
     if parsed[0] == "no":
         await answer(query)
-        await query.edit_message_text(t._("Nothing was erased."))
+        await edit(query, t._("Nothing was erased."))
         return
     deps = context.deps
     await deps.services.privacy.forget(query.from_user.id)
     deps.services.people.forget_cached(query.from_user.id)
     await answer(query)
-    await query.edit_message_text(t._("Done. Everything I stored about you has been erased."))
+    await edit(query, t._("Done. Everything I stored about you has been erased."))
 
 
 async def press_menu(update: Update, context: BotContext) -> None:

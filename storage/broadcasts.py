@@ -38,6 +38,11 @@ class BroadcastsRepository:
         )
         return cur.rowcount > 0
 
+    async def unreported(self) -> list[int]:
+        """Ids of broadcasts whose delivery report has not been queued yet."""
+        async with self.conn.execute("SELECT id FROM broadcasts WHERE reported_at IS NULL ORDER BY id") as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
     async def targets(self, community_id: int, courtyard_ids: list[int] | None) -> list[Chat]:
         """Active chats bound to the chosen courtyards (None: every courtyard and community-wide chat)."""
         sql = (

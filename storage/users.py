@@ -130,3 +130,10 @@ class DialogsRepository:
     async def clear(self, user_id: int, chat_id: int) -> None:
         """End a dialog."""
         await self.conn.execute("DELETE FROM dialogs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id))
+
+    async def take(self, user_id: int, chat_id: int, kind: str) -> bool:
+        """End a dialog of this kind; False if there was none (already taken by a double tap or a redelivery)."""
+        cur = await self.conn.execute(
+            "DELETE FROM dialogs WHERE user_id = ? AND chat_id = ? AND kind = ?", (user_id, chat_id, kind)
+        )
+        return cur.rowcount > 0

@@ -122,7 +122,11 @@ class FakeBotAPI(BaseRequest):
                     files[name] = value[1]
         if self.delay:
             await asyncio.sleep(self.delay)
-        call = Call(api_method, params, files, time.monotonic())
+        return self.respond(Call(api_method, params, files, time.monotonic()))
+
+    def respond(self, call: Call) -> tuple[int, bytes]:
+        """Record one decoded call and answer it (shared with the HTTP fake in tests/fakeserver.py)."""
+        api_method = call.method
         if self.enforce is not None and api_method in _SENDS and call.chat_id is not None:
             if self._over_limit(call.chat_id, call.at):
                 self.violations += 1

@@ -11,6 +11,7 @@ from storage.broadcasts import BroadcastsRepository
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
+from storage.users import DialogsRepository
 
 MAX_BROADCAST_CHARS = 3500  # leaves room for the header within Telegram's 4096
 BROADCAST = "broadcast"
@@ -60,14 +61,24 @@ class BroadcastService:
         """How many active chats a broadcast to these courtyards would reach."""
         return len(await BroadcastsRepository(self.db.reader).targets(self.community_id, courtyard_ids))
 
-    async def create(self, actor: Actor, raw_text: str, courtyard_ids: list[int] | None) -> Broadcast:
-        """Queue a notice for every active chat of the chosen courtyards (None: all), in one transaction."""
+    async def create(
+        self, actor: Actor, raw_text: str, courtyard_ids: list[int] | None, *, draft_kind: str | None = None
+    ) -> Broadcast:
+        """Queue a notice for every active chat of the chosen courtyards (None: all), in one transaction.
+
+        With draft_kind, the sender's draft dialog is consumed in the same transaction, so a double tap
+        or a press redelivered after a crash finds no draft (NotFound) instead of sending twice.
+        """
         actor.require_social_worker()
         text = clean_notice(raw_text)
         if courtyard_ids is not None and not courtyard_ids:
             raise InvalidInput("no_targets")
         now = to_ts(self.clock.now())
         async with self.db.transaction() as conn:
+            if draft_kind is not None and not await DialogsRepository(conn).take(
+                actor.user_id, actor.chat_id, draft_kind
+            ):
+                raise NotFound("draft")
             repo = BroadcastsRepository(conn)
             targets = await repo.targets(self.community_id, courtyard_ids)
             if not targets:
@@ -118,6 +129,14 @@ class BroadcastService:
                 dedupe_key=f"bcr:{broadcast_id}",
             )
         return report_chat
+
+    async def report_finished(self) -> list[int]:
+        """Queue the report of every finished broadcast that has none (a crash after its last send); return them."""
+        queued = []
+        for broadcast_id in await BroadcastsRepository(self.db.reader).unreported():
+            if await self.finish_if_complete(broadcast_id) is not None:
+                queued.append(broadcast_id)
+        return queued
 
     async def report(self, broadcast_id: int) -> BroadcastReport:
         """Delivered, failed and unknown counts of a broadcast, with chat titles."""

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.clock import Clock, from_ts, to_ts
+from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
 from bot.timeparse import TimeParseError, parse_time, split_time
@@ -218,9 +219,10 @@ def clean_text(raw: str, *, limit: int, reason: str = "too_long", required: bool
 def clean_capacity(raw: str) -> int:
     """A typed capacity: a whole number of people."""
     text = raw.strip().removesuffix("人").strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_CAPACITY:
+    number = typed_number(text, high=MAX_CAPACITY)
+    if number is None or number < 1:
         raise InvalidInput("bad_capacity", limit=MAX_CAPACITY)
-    return int(text)
+    return number
 
 
 def split_agenda(text: str) -> tuple[str, str]:

@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.clock import Clock, to_ts
+from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
+from storage.applied import AppliedUpdatesRepository
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
@@ -91,15 +93,10 @@ def check_deadline(closes_at: datetime, now: datetime) -> None:
 
 def clean_quorum(raw: str) -> int | None:
     """A typed quorum: a whole number of voters, 0 for none."""
-    text = raw.strip()
-    if not text.isdigit():
+    value = typed_number(raw, high=MAX_QUORUM)
+    if value is None:
         raise InvalidInput("bad_quorum", limit=MAX_QUORUM)
-    value = int(text)
-    if value == 0:
-        return None
-    if value > MAX_QUORUM:
-        raise InvalidInput("bad_quorum", limit=MAX_QUORUM)
-    return value
+    return value or None
 
 
 @dataclass(frozen=True)
@@ -251,6 +248,9 @@ class PollService:
             else:
                 # Toggles commute, so their order does not matter; only the maximum is checked.
                 current = set(existing[1]) if existing else set()
+                if not await AppliedUpdatesRepository(conn).claim(seq, now):
+                    # Telegram delivered this press again (after a crash): it was applied already.
+                    return VoteResult(poll, [labels[p] for p in sorted(current)], stale=True)
                 if position in current:
                     current.discard(position)
                 elif len(current) >= poll.max_choices:

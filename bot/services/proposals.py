@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
+from storage.applied import AppliedUpdatesRepository
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.proposals import Proposal, ProposalsRepository
@@ -140,8 +141,8 @@ class ProposalService:
         assert updated is not None
         return updated
 
-    async def toggle_support(self, actor: Actor, proposal_id: int) -> SupportResult:
-        """Support (附议) a proposal, or withdraw one's support."""
+    async def toggle_support(self, actor: Actor, proposal_id: int, update_id: int) -> SupportResult:
+        """Support (附议) a proposal, or withdraw one's support; the same update applied twice counts once."""
         proposal = await self._in_scope(actor, proposal_id)
         if proposal.proposer_id == actor.user_id:
             raise InvalidInput("own_proposal")
@@ -149,7 +150,13 @@ class ProposalService:
             raise InvalidInput("proposal_answered")
         async with self.db.transaction() as conn:
             repo = ProposalsRepository(conn)
-            supported = not await repo.is_supporter(proposal.id, actor.user_id)
+            supporter = await repo.is_supporter(proposal.id, actor.user_id)
+            if not await AppliedUpdatesRepository(conn).claim(update_id, to_ts(self.clock.now())):
+                # Telegram delivered this press again (after a crash): it was applied already.
+                current = await repo.get(proposal.id)
+                assert current is not None
+                return SupportResult(current, supporter)
+            supported = not supporter
             if supported:
                 await repo.support(proposal.id, actor.user_id, to_ts(self.clock.now()))
             else:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.clock import Clock, from_ts, to_ts
+from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.community import clean_name
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
@@ -44,9 +45,10 @@ def parse_capacity(text: str) -> int | None:
     normal = unicodedata.normalize("NFKC", text).strip().removesuffix("人").removesuffix("名").strip()
     if normal in ("0", "不限", "无限", "不限制"):
         return None
-    if not normal.isdigit() or not 1 <= int(normal) <= MAX_CAPACITY:
+    number = typed_number(normal, high=MAX_CAPACITY)
+    if number is None or number < 1:
         raise InvalidInput("bad_capacity", limit=MAX_CAPACITY)
-    return int(normal)
+    return number
 
 
 def parse_date(text: str, today: date) -> date:

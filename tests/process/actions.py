@@ -1,0 +1,262 @@
+"""State-changing actions the kill/restart test streams at the bot, each with how to see it was done.
+
+An Action is a few updates (sent in order, spaced so each is processed before the next), a test of
+whether the bot acknowledged success (a reply or a callback answer recorded by the fake server), and
+a test of whether it is in the database. The kill test checks, after every SIGKILL:
+acknowledged ⇒ stored, every INVARIANT holds, and PRAGMA integrity_check is ok.
+
+Adding a feature's path (votes, sign-ups, …) when it lands:
+1. write `def vote_actions(world: World) -> list[Action]` below (see `lang_actions` for a button press
+   and `grant_actions` for a command that depends on an earlier update); if the feature needs
+   something to exist first (a poll, a team), create it in `setup` updates returned by a
+   `def vote_setup(world) -> list[dict]` and add it to SETUPS: the test sends those and waits for
+   them before the stream and the kills start;
+2. append the maker to ACTION_FAMILIES;
+3. add what must never happen twice to INVARIANTS (e.g. `SELECT poll_id, user_id, COUNT(*) FROM votes
+   GROUP BY 1, 2 HAVING COUNT(*) > 1` is empty; a team never has more members than its capacity).
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import callback_data as cb
+from tests import builders as b
+from tests.fakes import Call
+from tests.fakeserver import FakeTelegramServer
+from tests.process.botproc import SOCIAL_WORKERS, wait_until
+
+Update = dict[str, Any]
+
+
+class Transcript:
+    """What the bot said, indexed: replies by the message they quote, answers by callback query."""
+
+    def __init__(self, calls: list[Call]) -> None:
+        self.calls = calls
+        self.replies: dict[tuple[int, int], list[str]] = defaultdict(list)
+        self.answers: dict[str, list[str]] = defaultdict(list)
+        self.sends: dict[int, list[Call]] = defaultdict(list)
+        for call in calls:
+            if call.method == "answerCallbackQuery":
+                self.answers[str(call.params.get("callback_query_id"))].append(str(call.params.get("text") or ""))
+            elif call.method == "sendMessage" and call.chat_id is not None:
+                self.sends[call.chat_id].append(call)
+                quoted = (call.params.get("reply_parameters") or {}).get("message_id")
+                if quoted is not None:
+                    self.replies[(call.chat_id, int(quoted))].append(call.text)
+
+    def replies_to(self, update: Update) -> list[str]:
+        """Texts of the bot's replies quoting this update's message (groups quote by default)."""
+        message = update["message"]
+        return self.replies.get((int(message["chat"]["id"]), int(message["message_id"])), [])
+
+    def answers_to(self, update: Update) -> list[str]:
+        """Texts of the answers to this button press ("" for a silent success)."""
+        return self.answers.get(str(update["callback_query"]["id"]), [])
+
+    def answered_ok(self, update: Update) -> bool:
+        """The press was answered without a message: the bot's way of saying it worked."""
+        return "" in self.answers_to(update)
+
+
+@dataclass
+class Action:
+    """One thing a person does, with how to tell that the bot acknowledged it and that it is stored."""
+
+    label: str
+    updates: list[Update]
+    acked: Callable[[Transcript], bool]
+    stored: Callable[[sqlite3.Connection], bool]
+    window: tuple[float, float] = (0.0, 1.0)  # when in the stream it starts, as fractions (dependencies)
+    gap_s: float = 0.6  # seconds between this action's own updates
+
+
+@dataclass
+class World:
+    """The people and chats of a stream, and the fake server the updates go to."""
+
+    server: FakeTelegramServer
+    rng: random.Random
+    groups: list[b.TgChat] = field(default_factory=list)
+    residents: list[b.TgUser] = field(default_factory=list)
+
+    @staticmethod
+    def build(server: FakeTelegramServer, rng: random.Random, n_groups: int = 40) -> World:
+        """Groups -1001700000000…, one resident per group."""
+        groups = [b.group(-1001700000000 - i, f"院落群{i:02d}") for i in range(n_groups)]
+        residents = [b.TgUser(300000 + i, f"居民{i:02d}号") for i in range(n_groups)]
+        return World(server, rng, groups, residents)
+
+    def social_worker(self, i: int) -> b.TgUser:
+        """Social workers take turns, so nobody hits the flood throttle."""
+        return SOCIAL_WORKERS[i % len(SOCIAL_WORKERS)]
+
+    def press(self, user: b.TgUser, chat: b.TgChat, data: str) -> Update:
+        """A button press on a message the bot sent earlier (seeded, so the bot can edit it)."""
+        message_id = self.server.seed_message(chat.id)
+        return b.callback(user, chat, data, message_id=message_id)
+
+
+def yard_name(i: int) -> str:
+    """Courtyard names shared by several groups (no name is a substring of another)."""
+    return f"院落{i % 15:02d}"
+
+
+def bind_actions(world: World) -> list[Action]:
+    """A social worker binds each group to a courtyard (several groups per courtyard)."""
+    actions = []
+    for i, chat in enumerate(world.groups):
+        name = yard_name(i)
+        update = b.message(world.social_worker(i), chat, f"/bind {name}")
+
+        def acked(tr: Transcript, update: Update = update, name: str = name) -> bool:
+            return any(name in text for text in tr.replies_to(update))
+
+        def stored(conn: sqlite3.Connection, chat_id: int = chat.id, name: str = name) -> bool:
+            row = conn.execute(
+                "SELECT c.scope, y.name FROM chats c JOIN courtyards y ON y.id = c.courtyard_id WHERE c.chat_id = ?",
+                (chat_id,),
+            ).fetchone()
+            return row == ("courtyard", name)
+
+        actions.append(Action(f"bind {chat.id}", [update], acked, stored, window=(0.0, 0.3)))
+    return actions
+
+
+def grant_actions(world: World) -> list[Action]:
+    """A resident speaks, then a social worker makes them backbone by replying to them."""
+    actions = []
+    for i, (chat, person) in enumerate(zip(world.groups, world.residents, strict=True)):
+        hello = b.message(person, chat, "大家好")
+        grant = b.message(world.social_worker(i + 7), chat, "/grant", reply_to=b.user_message(person, chat))
+
+        def acked(tr: Transcript, grant: Update = grant, name: str = person.first_name) -> bool:
+            return any(name in text for text in tr.replies_to(grant))
+
+        def stored(conn: sqlite3.Connection, user_id: int = person.id, chat_id: int = chat.id) -> bool:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM roles r JOIN chats c ON c.courtyard_id = r.scope_id "
+                "WHERE r.user_id = ? AND r.role = 'backbone' AND c.chat_id = ?",
+                (user_id, chat_id),
+            ).fetchone()
+            return bool(row[0])
+
+        actions.append(Action(f"grant {person.id}", [hello, grant], acked, stored, window=(0.35, 1.0)))
+    return actions
+
+
+def lang_actions(world: World, *, count: int = 40, first_id: int = 400000) -> list[Action]:
+    """People choose English for their private messages with the language button."""
+    actions = []
+    for i in range(count):
+        person = b.TgUser(first_id + i, f"邻居{i:02d}号")
+        press = world.press(person, b.private(person), cb.LANG.build("en"))
+
+        def acked(tr: Transcript, press: Update = press) -> bool:
+            return tr.answered_ok(press)
+
+        def stored(conn: sqlite3.Connection, user_id: int = person.id) -> bool:
+            row = conn.execute("SELECT locale FROM users WHERE user_id = ?", (user_id,)).fetchone()
+            return row is not None and row[0] == "en"
+
+        actions.append(Action(f"lang {person.id}", [press], acked, stored))
+    return actions
+
+
+def notice_marker(k: int) -> str:
+    """What identifies broadcast k's text wherever it is sent."""
+    return f"第{k}号通知"
+
+
+def broadcast_actions(world: World, count: int = 5) -> list[Action]:
+    """Social workers broadcast a notice to every courtyard chat (message, then the send button)."""
+    actions = []
+    for k in range(count):
+        sender = SOCIAL_WORKERS[-1 - k]  # one sender per broadcast: drafts are per person and chat
+        chat = b.private(sender)
+        draft = b.message(sender, chat, f"/broadcast {notice_marker(k)}：本周六上午9点大扫除，请带上扫帚。")
+        send = world.press(sender, chat, cb.BROADCAST.build("all", 0))
+
+        def acked(tr: Transcript, send: Update = send) -> bool:
+            return tr.answered_ok(send)
+
+        def stored(conn: sqlite3.Connection, k: int = k) -> bool:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM broadcasts b WHERE b.text LIKE ? AND "
+                "(SELECT COUNT(*) FROM outbox o WHERE o.kind = 'broadcast' AND o.ref_id = b.id) = b.target_count",
+                (f"{notice_marker(k)}%",),
+            ).fetchone()
+            return int(row[0]) == 1
+
+        actions.append(Action(f"broadcast {k}", [draft, send], acked, stored, window=(0.3, 1.0), gap_s=0.5))
+    return actions
+
+
+ActionMaker = Callable[[World], list[Action]]
+ACTION_FAMILIES: list[ActionMaker] = [bind_actions, grant_actions, lang_actions, broadcast_actions]
+# Updates that must be processed before the stream starts (e.g. create a poll to vote in).
+SETUPS: list[Callable[[World], list[Update]]] = []
+
+
+def schedule(actions: list[Action], rng: random.Random, duration: float) -> list[tuple[float, Update]]:
+    """Spread the actions over the stream: (seconds from the start, update), in time order."""
+    timeline: list[tuple[float, Update]] = []
+    for action in actions:
+        first, last = (fraction * duration for fraction in action.window)
+        at = rng.uniform(first, max(first, last - action.gap_s * (len(action.updates) - 1)))
+        for update in action.updates:
+            timeline.append((at, update))
+            at += action.gap_s
+    timeline.sort(key=lambda item: item[0])
+    return timeline
+
+
+# -- invariants: what must hold at every moment, whatever was acknowledged ---------------------------
+Invariant = Callable[[sqlite3.Connection, Transcript], list[str]]
+
+
+def one_broadcast_per_draft(conn: sqlite3.Connection, tr: Transcript) -> list[str]:
+    """A notice text is broadcast at most once (a redelivered or double-tapped send button)."""
+    rows = conn.execute("SELECT text, COUNT(*) FROM broadcasts GROUP BY text HAVING COUNT(*) > 1").fetchall()
+    return [f"broadcast created {n} times: {text[:20]}" for text, n in rows]
+
+
+def no_chat_gets_a_notice_twice(conn: sqlite3.Connection, tr: Transcript) -> list[str]:
+    """Broadcasts are never resent after an interruption (the ambiguous case is reported instead)."""
+    problems = []
+    texts = [str(r[0]) for r in conn.execute("SELECT text FROM broadcasts")]
+    for chat_id, sends in tr.sends.items():
+        if chat_id > 0:
+            continue  # the sender's own chat shows the draft; only courtyard groups receive notices
+        for text in texts:
+            marker = text.split("：")[0]
+            copies = sum(marker in c.text for c in sends)
+            if copies > 1:
+                problems.append(f"chat {chat_id} got {marker} {copies} times")
+    return problems
+
+
+def sent_means_sent(conn: sqlite3.Connection, tr: Transcript) -> list[str]:
+    """Every outbox row marked sent matches a message the fake Telegram really accepted."""
+    delivered = {(c.chat_id, c.message_id) for sends in tr.sends.values() for c in sends if isinstance(c.result, dict)}
+    rows = conn.execute("SELECT id, chat_id, message_id FROM outbox WHERE status = 'sent'").fetchall()
+    return [f"outbox {i} marked sent but never delivered" for i, chat, mid in rows if (chat, mid) not in delivered]
+
+
+INVARIANTS: list[Invariant] = [one_broadcast_per_draft, no_chat_gets_a_notice_twice, sent_means_sent]
+
+
+def run_to_ack(server: FakeTelegramServer, actions: list[Action], timeout: float = 60.0) -> None:
+    """Send every action's updates (in order, one action step at a time) and wait for every acknowledgement."""
+    steps = max(len(a.updates) for a in actions)
+    for step in range(steps):
+        batch = [a.updates[step] for a in actions if step < len(a.updates)]
+        server.enqueue(*batch)
+        wait_until(lambda b=batch: all(server.delivered[u["update_id"]] for u in b), timeout, "updates delivered")
+    wait_until(lambda: all(a.acked(Transcript(server.calls)) for a in actions), timeout, "every action acknowledged")
