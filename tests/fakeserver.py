@@ -365,6 +365,8 @@ class _Server(ThreadingHTTPServer):
 def _handler_for(server: FakeTelegramServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
+        # Headers and body go out in two writes; with Nagle on, each answer would wait for a delayed ACK.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: tests read the recorded calls instead."""
@@ -385,6 +387,10 @@ def _handler_for(server: FakeTelegramServer) -> type[BaseHTTPRequestHandler]:
         def _dispatch(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if len(body) < length:
+                # The bot died while sending: Telegram never acts on half a request, and neither do we.
+                self.close_connection = True
+                return
             parts = urlsplit(self.path)
             try:
                 status, payload, kind = self._route(unquote(parts.path), parts.query, body)

@@ -5,31 +5,33 @@ whether the bot acknowledged success (a reply or a callback answer recorded by t
 a test of whether it is in the database. The kill test checks, after every SIGKILL:
 acknowledged ⇒ stored, every INVARIANT holds, and PRAGMA integrity_check is ok.
 
-Adding a feature's path (votes, sign-ups, …) when it lands:
-1. write `def vote_actions(world: World) -> list[Action]` below (see `lang_actions` for a button press
-   and `grant_actions` for a command that depends on an earlier update); if the feature needs
-   something to exist first (a poll, a team), create it in `setup` updates returned by a
-   `def vote_setup(world) -> list[dict]` and add it to SETUPS: the test sends those and waits for
-   them before the stream and the kills start;
+Votes (single and multiple choice), team sign-ups (with leaves, beyond capacity) and 附议 supports
+are in; their team, polls and proposal are created by `feature_setup` before the stream starts.
+Adding another feature's path:
+1. write `def thing_actions(world: World) -> list[Action]` (see `vote_actions` for a button press on
+   something set-up created, `grant_actions` for a command that depends on an earlier update); if it
+   needs something to exist first, create it in a set-up function (see `feature_setup`: it sends
+   updates one at a time with `world.send_and_wait` and keeps ids in `world.ids`) added to SETUPS;
 2. append the maker to ACTION_FAMILIES;
-3. add what must never happen twice to INVARIANTS (e.g. `SELECT poll_id, user_id, COUNT(*) FROM votes
-   GROUP BY 1, 2 HAVING COUNT(*) > 1` is empty; a team never has more members than its capacity).
+3. add what must never happen twice to INVARIANTS (see `team_never_overfills_nor_strands_the_waitlist`).
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot import callback_data as cb
 from tests import builders as b
 from tests.fakes import Call
 from tests.fakeserver import FakeTelegramServer
-from tests.process.botproc import SOCIAL_WORKERS, wait_until
+from tests.process.botproc import SOCIAL_WORKERS, database, wait_until
 
 Update = dict[str, Any]
 
@@ -79,19 +81,43 @@ class Action:
 
 @dataclass
 class World:
-    """The people and chats of a stream, and the fake server the updates go to."""
+    """The people and chats of a stream, the fake server the updates go to, and the bot's database."""
 
     server: FakeTelegramServer
     rng: random.Random
+    db_path: Path
     groups: list[b.TgChat] = field(default_factory=list)
     residents: list[b.TgUser] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)  # what set-up created: team, polls, proposal, messages
 
     @staticmethod
-    def build(server: FakeTelegramServer, rng: random.Random, n_groups: int = 40) -> World:
+    def build(server: FakeTelegramServer, rng: random.Random, db_path: Path, n_groups: int = 40) -> World:
         """Groups -1001700000000…, one resident per group."""
         groups = [b.group(-1001700000000 - i, f"院落群{i:02d}") for i in range(n_groups)]
         residents = [b.TgUser(300000 + i, f"居民{i:02d}号") for i in range(n_groups)]
-        return World(server, rng, groups, residents)
+        return World(server, rng, db_path, groups, residents)
+
+    def send_and_wait(self, update: Update, timeout: float = 20.0) -> list[Call]:
+        """Send one update (set-up only) and wait for the bot's reply or answer; return the calls it made."""
+        mark = len(self.server.calls)
+        self.server.enqueue(update)
+
+        def said() -> bool:
+            tr = Transcript(self.server.calls)
+            if "callback_query" in update:
+                return bool(tr.answers_to(update))
+            chat = update["message"]["chat"]["id"]
+            return bool(tr.replies_to(update)) or any(c.chat_id == chat for c in self.server.calls_since(mark))
+
+        wait_until(said, timeout, f"the answer to {update.get('message', {}).get('text', 'a press')!r}")
+        time.sleep(0.2)  # whatever else the handler sends (live messages) right after its answer
+        return self.server.calls_since(mark)
+
+    def scalar(self, sql: str, *params: Any) -> Any:
+        """One value from the bot's database."""
+        with database(self.db_path) as conn:
+            row = conn.execute(sql, params).fetchone()
+        return row[0] if row else None
 
     def social_worker(self, i: int) -> b.TgUser:
         """Social workers take turns, so nobody hits the flood throttle."""
@@ -198,10 +224,128 @@ def broadcast_actions(world: World, count: int = 5) -> list[Action]:
     return actions
 
 
+# -- features that need something to exist first: a team, two polls, a proposal --------------------
+AGORA = b.group(-1001790000000, "议事院居民群")
+TEAM_CAPACITY = 8
+TEAM_NAME = "议事院护卫队"
+
+
+def feature_setup(world: World) -> None:
+    """Bind AGORA, then create a team, a single- and a multiple-choice poll, and a proposal in it."""
+    sw = SOCIAL_WORKERS[0]
+    world.send_and_wait(b.message(sw, AGORA, "/bind 议事院"))
+    world.send_and_wait(b.message(sw, AGORA, f"/newteam {TEAM_NAME} {TEAM_CAPACITY}"))
+    world.ids["team"] = int(world.scalar("SELECT id FROM teams WHERE name = ?", TEAM_NAME))
+    for key, question, settings in (
+        ("single", "选哪个主题 | 汉藏文化融合 | 碧水蓝天", ()),
+        ("multiple", "周末活动 | 大扫除 | 种花 | 墙绘", ("kind",)),
+    ):
+        calls = world.send_and_wait(b.message(sw, AGORA, f"/vote {question}"))
+        card = next(c for c in calls if c.method == "sendMessage" and c.chat_id == AGORA.id).message_id
+        for action in (*settings, "go"):
+            world.send_and_wait(b.callback(sw, AGORA, cb.POLL_DRAFT.build(action, 0), message_id=card))
+        world.ids[key] = int(world.scalar("SELECT MAX(id) FROM polls"))
+        world.ids[f"{key}_tally"] = int(
+            world.scalar("SELECT message_id FROM live_messages WHERE kind = 'poll' AND entity_id = ?", world.ids[key])
+        )
+    proposer = b.TgUser(310000, "提案的王阿姨")
+    calls = world.send_and_wait(b.message(proposer, AGORA, "/propose 院里种些月季花"))
+    world.ids["proposal"] = int(world.scalar("SELECT id FROM proposals"))
+    world.ids["proposal_card"] = next(c for c in calls if c.method == "sendMessage").message_id
+
+
+def _voter(i: int) -> b.TgUser:
+    return b.TgUser(320000 + i, f"投票人{i:02d}号")
+
+
+def _choices(conn: sqlite3.Connection, poll_id: int, user_id: int) -> set[int]:
+    rows = conn.execute(
+        "SELECT c.position FROM poll_choices c JOIN poll_ballots p USING (poll_id, voter_key) "
+        "WHERE p.poll_id = ? AND p.user_id = ?",
+        (poll_id, user_id),
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def vote_actions(world: World, count: int = 30) -> list[Action]:
+    """Residents vote in the single-choice poll and tick one option of the multiple-choice poll."""
+    actions = []
+    for i in range(count):
+        voter = _voter(i)
+        for key, position in (("single", 1 + i % 2), ("multiple", 1 + i % 3)):
+            poll_id = world.ids[key]
+            press = b.callback(
+                voter, AGORA, cb.VOTE.build("v", poll_id, position), message_id=world.ids[f"{key}_tally"]
+            )
+
+            def acked(tr: Transcript, press: Update = press) -> bool:
+                return any(text.startswith("你投给了") for text in tr.answers_to(press))
+
+            def stored(
+                conn: sqlite3.Connection, poll_id: int = poll_id, user_id: int = voter.id, p: int = position
+            ) -> bool:
+                # Exactly this choice: a press applied twice would have toggled the tick off again.
+                return _choices(conn, poll_id, user_id) == {p}
+
+            actions.append(Action(f"vote {key} {voter.id}", [press], acked, stored))
+    return actions
+
+
+def signup_actions(world: World, count: int = 20) -> list[Action]:
+    """Residents sign up for the team (more than its capacity); every fifth leaves again later."""
+    actions = []
+    team_id = world.ids["team"]
+    for i in range(count):
+        person = b.TgUser(330000 + i, f"报名人{i:02d}号")
+        join = world.press(person, AGORA, cb.TEAM.build("join", team_id))
+        leaves = i % 5 == 4
+        presses = [join, world.press(person, AGORA, cb.TEAM.build("leave", team_id))] if leaves else [join]
+
+        def acked(tr: Transcript, last: Update = presses[-1]) -> bool:
+            return any(TEAM_NAME in text for text in tr.answers_to(last))
+
+        def stored(conn: sqlite3.Connection, user_id: int = person.id, leaves: bool = leaves) -> bool:
+            row = conn.execute(
+                "SELECT status FROM team_members WHERE team_id = ? AND user_id = ?", (team_id, user_id)
+            ).fetchone()
+            return row is not None and (row[0] == "left" if leaves else row[0] in ("member", "waitlist"))
+
+        actions.append(Action(f"signup {person.id}", presses, acked, stored))
+    return actions
+
+
+def support_actions(world: World, count: int = 20) -> list[Action]:
+    """Residents support (附议) the proposal once each."""
+    actions = []
+    for i in range(count):
+        person = b.TgUser(340000 + i, f"附议人{i:02d}号")
+        press = b.callback(
+            person, AGORA, cb.PROPOSAL.build("sup", world.ids["proposal"]), message_id=world.ids["proposal_card"]
+        )
+
+        def acked(tr: Transcript, press: Update = press) -> bool:
+            return any(text.startswith("已附议") for text in tr.answers_to(press))
+
+        def stored(conn: sqlite3.Connection, user_id: int = person.id) -> bool:
+            row = conn.execute("SELECT COUNT(*) FROM proposal_supports WHERE user_id = ?", (user_id,)).fetchone()
+            return bool(row[0])
+
+        actions.append(Action(f"support {person.id}", [press], acked, stored))
+    return actions
+
+
 ActionMaker = Callable[[World], list[Action]]
-ACTION_FAMILIES: list[ActionMaker] = [bind_actions, grant_actions, lang_actions, broadcast_actions]
-# Updates that must be processed before the stream starts (e.g. create a poll to vote in).
-SETUPS: list[Callable[[World], list[Update]]] = []
+ACTION_FAMILIES: list[ActionMaker] = [
+    bind_actions,
+    grant_actions,
+    lang_actions,
+    broadcast_actions,
+    vote_actions,
+    signup_actions,
+    support_actions,
+]
+# Run with the bot up before the stream and the kills (they fill World.ids for the makers above).
+SETUPS: list[Callable[[World], None]] = [feature_setup]
 
 
 def schedule(actions: list[Action], rng: random.Random, duration: float) -> list[tuple[float, Update]]:
@@ -249,7 +393,36 @@ def sent_means_sent(conn: sqlite3.Connection, tr: Transcript) -> list[str]:
     return [f"outbox {i} marked sent but never delivered" for i, chat, mid in rows if (chat, mid) not in delivered]
 
 
-INVARIANTS: list[Invariant] = [one_broadcast_per_draft, no_chat_gets_a_notice_twice, sent_means_sent]
+def team_never_overfills_nor_strands_the_waitlist(conn: sqlite3.Connection, tr: Transcript) -> list[str]:
+    """Exactly the capacity: never more members, and nobody waits while a place is free."""
+    problems = []
+    rows = conn.execute(
+        "SELECT t.id, t.capacity, SUM(m.status = 'member'), SUM(m.status = 'waitlist') "
+        "FROM teams t LEFT JOIN team_members m ON m.team_id = t.id GROUP BY t.id"
+    ).fetchall()
+    for team_id, capacity, members, waiting in rows:
+        members, waiting = int(members or 0), int(waiting or 0)
+        if capacity is not None and (members > capacity or (waiting and members < capacity)):
+            problems.append(f"team {team_id}: {members} members, {waiting} waiting, capacity {capacity}")
+    return problems
+
+
+def one_choice_in_single_choice_polls(conn: sqlite3.Connection, tr: Transcript) -> list[str]:
+    """A single-choice ballot holds one choice; a person has one ballot per poll (public polls)."""
+    rows = conn.execute(
+        "SELECT c.poll_id, c.voter_key, COUNT(*) FROM poll_choices c JOIN polls p ON p.id = c.poll_id "
+        "WHERE p.max_choices = 1 GROUP BY c.poll_id, c.voter_key HAVING COUNT(*) > 1"
+    ).fetchall()
+    return [f"poll {poll}: a ballot with {n} choices" for poll, _, n in rows]
+
+
+INVARIANTS: list[Invariant] = [
+    one_broadcast_per_draft,
+    no_chat_gets_a_notice_twice,
+    sent_means_sent,
+    team_never_overfills_nor_strands_the_waitlist,
+    one_choice_in_single_choice_polls,
+]
 
 
 def run_to_ack(server: FakeTelegramServer, actions: list[Action], timeout: float = 60.0) -> None:

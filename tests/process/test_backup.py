@@ -21,7 +21,7 @@ pytestmark = pytest.mark.process
 def test_backup_during_writes_is_consistent_and_opens(
     tmp_path: Path, server: FakeTelegramServer, bots: Callable[..., BotProcess], config: Path, db_path: Path
 ) -> None:
-    world = World.build(server, random.Random(3))
+    world = World.build(server, random.Random(3), db_path)
     updates = [a.updates[0] for a in bind_actions(world) + lang_actions(world, count=200)]
     bot = bots(config).start()
     done = threading.Event()

@@ -39,7 +39,7 @@ def notice_copies(server: FakeTelegramServer) -> Counter[int]:
 def test_broadcast_killed_half_way_completes_after_restart_without_duplicates(
     server: FakeTelegramServer, bots: Callable[..., BotProcess], config: Path, db_path: Path
 ) -> None:
-    world = World.build(server, random.Random(1))
+    world = World.build(server, random.Random(1), db_path)
     bot = bots(config).start()
     run_to_ack(server, bind_actions(world))
     # A slow Telegram keeps several sends on the wire when the process dies.

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.process
 def test_sigterm_loses_no_fetched_update(
     server: FakeTelegramServer, bots: Callable[..., BotProcess], config: Path, db_path: Path
 ) -> None:
-    world = World.build(server, random.Random(2))
+    world = World.build(server, random.Random(2), db_path)
     actions = bind_actions(world) + lang_actions(world) + lang_actions(world, first_id=410000)
     updates = [a.updates[0] for a in actions]
     bot = bots(config).start()

@@ -107,15 +107,6 @@ def settled(server: FakeTelegramServer, db_path: Path) -> Callable[[], bool]:
     return done
 
 
-def run_setups(world: World, server: FakeTelegramServer) -> None:
-    """Send the features' set-up updates, one at a time, each delivered before the next goes."""
-    for setup in SETUPS:
-        for update in setup(world):
-            server.enqueue(update)
-            wait_until(lambda u=update: server.delivered[u["update_id"]] > 0, 30, "a set-up update delivered")
-            time.sleep(0.3)  # let its handler finish: set-up is not what this test checks
-
-
 def test_sigkill_at_random_moments_loses_nothing_acknowledged(
     server: FakeTelegramServer,
     bots: Callable[..., BotProcess],
@@ -123,12 +114,13 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(
     db_path: Path,
 ) -> None:
     rng = random.Random(SEED)
-    world = World.build(server, rng)
+    world = World.build(server, rng, db_path)
+    bot = bots(config).start()
+    for setup in SETUPS:
+        setup(world)
     actions = [action for make in ACTION_FAMILIES for action in make(world)]
     timeline = schedule(actions, rng, STREAM_S)
     updates = [update for _, update in timeline]
-    bot = bots(config).start()
-    run_setups(world, server)
 
     index, clock = 0, 0.0
     for k, moment in enumerate([*kill_moments(rng), None]):
