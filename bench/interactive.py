@@ -29,15 +29,19 @@ async def _answer_only(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def _press_all(h: Harness, presses: list[dict[str, Any]]) -> tuple[float, list[float]]:
-    """Feed presses concurrently; return elapsed seconds and per-press latency (until answered)."""
+async def _press_all(h: Harness, presses: list[dict[str, Any]], rate: float | None = None) -> tuple[float, list[float]]:
+    """Feed presses (all at once, or paced at rate per second); return elapsed seconds and latencies."""
     fake = h.fake
     await h.start()
     sent_at: dict[str, float] = {}
     for press in presses:
         sent_at[press["callback_query"]["id"]] = 0.0
     start = time.perf_counter()
-    for press in presses:
+    for index, press in enumerate(presses):
+        if rate:
+            delay = start + index / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
         sent_at[press["callback_query"]["id"]] = time.perf_counter()
         await h.app.update_queue.put(h.update(press))
     await asyncio.wait_for(h.app.update_queue.join(), timeout=600)
@@ -55,6 +59,7 @@ async def _run(
     make: Callable[[Harness, int], list[dict[str, Any]]],
     n: int,
     floor: str,
+    rate: float | None = None,
 ) -> tuple[float, list[float], Harness]:
     async with Harness(bench_config(folder, telegram={"concurrent_updates": 64}), FakeBotAPI()) as h:
         state = await prepare(h)
@@ -65,7 +70,7 @@ async def _run(
             # Bare python-telegram-bot: answered before any of our code runs.
             h.app.add_handler(CallbackQueryHandler(_answer_only), group=-5)
         presses = make(h, n) if state is None else make(state, n)
-        elapsed, latencies = await _press_all(h, presses)
+        elapsed, latencies = await _press_all(h, presses, rate)
         return elapsed, latencies, h
 
 
@@ -92,6 +97,11 @@ async def bench_joins(folder: Path, n: int) -> None:
     emit("join_per_s", n / real_s, "presses/s")
     emit("join_ratio", floor_s / real_s, "x")
     emit("join_ratio_vs_bare_ptb", ptb_s / real_s, "x")
+    emit("join_burst_p99_ms", percentile(latencies, 99) * 1000, "ms")
+    # Latency at a steady load of half the measured throughput (a burst only measures queueing).
+    paced = n / real_s / 2
+    _, latencies, _ = await _run(folder / "join-paced", _prepare_team, _joins, n, floor="", rate=paced)
+    emit("join_paced_rate", paced, "presses/s")
     emit("join_p50_ms", percentile(latencies, 50) * 1000, "ms")
     emit("join_p99_ms", percentile(latencies, 99) * 1000, "ms")
 
@@ -125,6 +135,10 @@ async def bench_votes(folder: Path, n: int) -> None:
     emit("vote_floor_per_s", n / floor_s, "presses/s")
     emit("vote_per_s", n / real_s, "presses/s")
     emit("vote_ratio", floor_s / real_s, "x")
+    emit("vote_burst_p99_ms", percentile(latencies, 99) * 1000, "ms")
+    paced = n / real_s / 2
+    _, latencies, _ = await _run(folder / "vote-paced", _prepare_poll, _votes, n, floor="", rate=paced)
+    emit("vote_paced_rate", paced, "presses/s")
     emit("vote_p50_ms", percentile(latencies, 50) * 1000, "ms")
     emit("vote_p99_ms", percentile(latencies, 99) * 1000, "ms")
 

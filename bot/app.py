@@ -118,6 +118,8 @@ def organiser_commands(t: Translator) -> list[BotCommand]:
         BotCommand("newmeeting", t._("Plan a meeting step by step")),
         BotCommand("remind", t._("Set a reminder for this chat")),
         BotCommand("broadcast", t._("Send a notice to many courtyards")),
+        BotCommand("stats", t._("Participation statistics")),
+        BotCommand("exportstats", t._("Export statistics as Excel")),
         BotCommand("courtyards", t._("All courtyards and their groups")),
         BotCommand("bind", t._("Bind this group to a courtyard")),
         BotCommand("unbind", t._("Unbind this group")),

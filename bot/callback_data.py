@@ -117,3 +117,6 @@ POLL_DRAFT = family(
     "pc", {"pick", "next", "kind", "more", "less", "anon", "dl", "rem", "quo", "elec", "go", "cancel"}, nargs=1
 )
 POLL_ADMIN = family("po", {"close", "remind", "outcome", "show"}, nargs=1)
+
+# Participation statistics (handlers/stats.py): the period buttons under /stats (days; 0: everything).
+STATS = family("st", {"p"}, nargs=1)

@@ -23,6 +23,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "teams": ("handlers/teams*.py",),
     "meetings": ("handlers/meetings*.py",),
     "polls": ("handlers/polls*.py", "handlers/proposals*.py"),
+    "stats": ("handlers/stats*.py",),
 }
 
 

@@ -17,6 +17,7 @@ from handlers import (
     proposals,
     remind,
     start,
+    stats,
     teams,
 )
 
@@ -34,6 +35,7 @@ FEATURES = (
     meetings,
     proposals,
     polls,
+    stats,
     fallback,
 )
 

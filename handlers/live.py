@@ -10,6 +10,7 @@ always draws the current state, so the final tally is exact.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 PER_MESSAGE_S = 5.0
 PER_CHAT_S = 3.0
+KEYS_TTL_S = 30.0
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 # (context, entity_id, chat_id) -> what the message should show now; None: stop updating it.
 Renderer = Callable[[BotContext, int, int], Awaitable[Rendered | None]]
@@ -43,6 +45,9 @@ class LiveMessages:
         self._dirty: dict[Key, tuple[str, int]] = {}
         self._last_edit: dict[Key, float] = {}
         self._chat_next: dict[int, float] = {}
+        # Which messages show an entity, read once per KEYS_TTL_S instead of on every vote;
+        # changes made here drop the entry, and the TTL bounds staleness after a migration.
+        self._keys: dict[tuple[str, int], tuple[float, list[Key]]] = {}
         self.edits = 0
 
     def register(self, kind: str, renderer: Renderer) -> None:
@@ -70,6 +75,7 @@ class LiveMessages:
             )
         now = self._now()
         self._last_edit[(chat_id, message.message_id)] = now
+        self._keys.pop((kind, entity_id), None)
         return message
 
     async def adopt(self, chat_id: int, message_id: int, kind: str, entity_id: int) -> None:
@@ -77,6 +83,7 @@ class LiveMessages:
         async with self.db.transaction() as conn:
             await LiveMessagesRepository(conn).add(chat_id, message_id, kind, entity_id, to_ts(self.clock.now()))
         self._last_edit[(chat_id, message_id)] = self._now()
+        self._keys.pop((kind, entity_id), None)
 
     async def retire(self, chat_id: int, kind: str, entity_id: int, *, keep: int) -> None:
         """Stop updating a chat's older copies of an entity's message (a newer one was just posted)."""
@@ -85,9 +92,18 @@ class LiveMessages:
                 self._dirty.pop(key, None)
                 await self._forget(*key)
 
+    async def _keys_of(self, kind: str, entity_id: int) -> list[Key]:
+        cached = self._keys.get((kind, entity_id))
+        mono = time.monotonic()
+        if cached is not None and mono - cached[0] < KEYS_TTL_S:
+            return cached[1]
+        keys = await LiveMessagesRepository(self.db.reader).for_entity(kind, entity_id)
+        self._keys[(kind, entity_id)] = (mono, keys)
+        return keys
+
     async def changed(self, context: BotContext, kind: str, entity_id: int) -> None:
         """An entity changed: edit its messages now if allowed, else soon."""
-        for key in await LiveMessagesRepository(self.db.reader).for_entity(kind, entity_id):
+        for key in await self._keys_of(kind, entity_id):
             self._dirty[key] = (kind, entity_id)
         await self.flush(context)
 
@@ -145,6 +161,9 @@ class LiveMessages:
         async with self.db.transaction() as conn:
             await LiveMessagesRepository(conn).remove(chat_id, message_id)
         self._last_edit.pop((chat_id, message_id), None)
+        for entry, (_, keys) in list(self._keys.items()):
+            if (chat_id, message_id) in keys:
+                del self._keys[entry]
 
 
 def live(context: BotContext) -> LiveMessages:

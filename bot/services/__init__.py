@@ -15,6 +15,7 @@ from bot.services.polls import PollService
 from bot.services.privacy import PrivacyService
 from bot.services.proposals import ProposalService
 from bot.services.reminders import ReminderService
+from bot.services.stats import StatsService
 from bot.services.teams import TeamsService
 from storage.chats import ChatsRepository
 from storage.db import Database
@@ -34,6 +35,7 @@ class Services:
     meetings: MeetingService
     proposals: ProposalService
     polls: PollService
+    stats: StatsService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -57,6 +59,7 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         ),
         proposals=ProposalService(db, clock, community_id),
         polls=PollService(db, clock, community_id, ballot_secret(config)),
+        stats=StatsService(db, clock, community_id, config.community.timezone, config.roles.social_workers),
     )
     services.privacy.add_hook(services.teams.forget_hook)
     services.privacy.add_hook(services.meetings.forget_hook)

@@ -1,0 +1,143 @@
+"""/stats (breadth and depth of participation, with charts) and /exportstats (the Excel workbook)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application
+
+from bot import callback_data as cb
+from bot.charts import render_bar_chart, render_line_chart
+from bot.context import BotContext
+from bot.i18n import Translator
+from bot.services.errors import DomainError
+from bot.services.stats import DEFAULT_DAYS, StatsService, StatsView
+from bot.stats_export import build_workbook
+from handlers import stats_render as r
+from handlers.common import actor_for, answer, buttons, command, parse_or_refuse, reply, tr, user_translator
+
+log = logging.getLogger(__name__)
+
+
+def stats_of(context: BotContext) -> StatsService:
+    """The statistics service."""
+    return context.deps.services.stats
+
+
+def scope_name(context: BotContext, view: StatsView) -> str:
+    """The courtyard's name, or the community's for a community-wide view."""
+    return view.total.name if view.yard_id is not None else context.deps.config.community.name
+
+
+async def _charts(t: Translator, view: StatsView, name: str) -> list[bytes]:
+    """The ladder and the monthly breadth as PNGs; drawing runs on a thread, a failure only drops the picture."""
+    bar = r.ladder_chart(t, view, name)
+    line = r.breadth_chart(t, view, name)
+    try:
+        # Both pictures at once: Pillow releases the GIL while drawing, so two cores share the work.
+        pictures = await asyncio.gather(
+            asyncio.to_thread(
+                render_bar_chart,
+                bar.title,
+                bar.labels,
+                bar.values,
+                value_labels=bar.value_labels,
+                subtitle=bar.subtitle,
+            ),
+            asyncio.to_thread(render_line_chart, line.title, line.x_labels, line.series, y_label=line.y_label),
+        )
+        return list(pictures)
+    except Exception:
+        log.exception("statistics chart failed")
+        return []
+
+
+async def stats_cmd(update: Update, context: BotContext) -> None:
+    """/stats: the two charts, then the numbers as text with period buttons."""
+    t = await tr(update, context)
+    try:
+        view = await stats_of(context).overview(await actor_for(update, context))
+    except DomainError as exc:
+        await reply(update, r.stats_error(t, exc))
+        return
+    name = scope_name(context, view)
+    chat_id = update.effective_chat.id if update.effective_chat else 0
+    for picture in await _charts(t, view, name):
+        await context.bot.send_photo(chat_id, InputFile(picture, filename="stats.png"))
+    await reply(update, r.render_overview(t, view, name), reply_markup=r.period_keyboard(t, DEFAULT_DAYS))
+
+
+async def press_period(update: Update, context: BotContext) -> None:
+    """A period button: permission re-checked, the text edited in place."""
+    query = update.callback_query
+    assert query is not None
+    parsed = await parse_or_refuse(update, context, cb.STATS)
+    if parsed is None:
+        return
+    _, (days,) = parsed
+    t = await tr(update, context)
+    try:
+        view = await stats_of(context).overview(await actor_for(update, context), days)
+    except DomainError as exc:
+        await answer(query, r.stats_error(t, exc), alert=True)
+        return
+    await answer(query)
+    try:
+        await query.edit_message_text(
+            r.render_overview(t, view, scope_name(context, view)), reply_markup=r.period_keyboard(t, days)
+        )
+    except BadRequest as exc:
+        # "message is not modified" when the same period is pressed twice.
+        log.info("stats edit skipped: %s", type(exc).__name__)
+
+
+async def export_cmd(update: Update, context: BotContext) -> None:
+    """/exportstats: the workbook, sent to the social worker's private chat."""
+    t = await tr(update, context)
+    try:
+        actor = await actor_for(update, context)
+        data = await stats_of(context).export(actor)
+    except DomainError as exc:
+        await reply(update, r.stats_error(t, exc))
+        return
+    person = await context.deps.services.people.user(actor.user_id)
+    if person is None or not person.private_chat:
+        await reply(update, _open_private(t, actor.display_name), reply_markup=_open_keyboard(t, context))
+        return
+    mine = await user_translator(context, actor.user_id)
+    # Building the workbook is CPU work: off the event loop.
+    content = await asyncio.to_thread(build_workbook, r.export_sheets(mine, data))
+    stamp = context.deps.clock.now().astimezone(mine.tz).strftime("%Y%m%d-%H%M")
+    caption = mine._("Participation statistics: {n} residents", n=mine.number(len(data.residents)))
+    try:
+        await context.bot.send_document(
+            actor.user_id, InputFile(content, filename=f"participation-{stamp}.xlsx"), caption=caption
+        )
+    except (Forbidden, BadRequest, TelegramError) as exc:
+        log.info("statistics export not delivered: %s", type(exc).__name__)
+        await reply(update, _open_private(t, actor.display_name), reply_markup=_open_keyboard(t, context))
+        return
+    if actor.in_group:
+        await reply(update, t._("I have sent the statistics workbook to you in our private chat."))
+
+
+def _open_private(t: Translator, name: str) -> str:
+    return t._(
+        "{name}, I cannot send you files privately yet. Please press the button below, then “Start”, and try again.",
+        name=name,
+    )
+
+
+def _open_keyboard(t: Translator, context: BotContext) -> InlineKeyboardMarkup:
+    url = f"https://t.me/{context.bot.username}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t._("💬 Open a private chat with me"), url=url)]])
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add /stats, /exportstats and the period buttons."""
+    app.add_handler(command("stats", stats_cmd))
+    app.add_handler(command("exportstats", export_cmd))
+    app.add_handler(buttons(cb.STATS, press_period))
