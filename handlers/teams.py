@@ -123,6 +123,8 @@ async def drain(context: BotContext) -> None:
     async with lock:
         for team_id in service.take_changed():
             await live(context).changed(context, ROSTER, team_id)
+        if not service.notices_waiting:
+            return  # most presses owe nobody a notice: skip the query
         for notice in await service.notices():
             await send_notice(context, notice)
             await service.notice_sent(notice)

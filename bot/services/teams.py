@@ -492,6 +492,11 @@ class TeamsService:
         """True when rosters wait to be redrawn or notices may wait to be sent."""
         return self._notices_waiting or bool(self._changed)
 
+    @property
+    def notices_waiting(self) -> bool:
+        """True when notices may be owed (set by changes that owe them, and at start-up)."""
+        return self._notices_waiting
+
     def take_changed(self) -> list[int]:
         """Teams whose roster messages must be redrawn (each returned once)."""
         changed, self._changed = sorted(self._changed), set()
