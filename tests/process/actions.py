@@ -5,8 +5,9 @@ whether the bot acknowledged success (a reply or a callback answer recorded by t
 a test of whether it is in the database. The kill test checks, after every SIGKILL:
 acknowledged ⇒ stored, every INVARIANT holds, and PRAGMA integrity_check is ok.
 
-Votes (single and multiple choice), team sign-ups (with leaves, beyond capacity) and 附议 supports
-are in; their team, polls and proposal are created by `feature_setup` before the stream starts.
+Votes (single and multiple choice), team sign-ups (with leaves, beyond capacity), 附议 supports and
+meeting RSVPs are in; their team, polls, proposal and meeting are created by `feature_setup` before
+the stream starts.
 Adding another feature's path:
 1. write `def thing_actions(world: World) -> list[Action]` (see `vote_actions` for a button press on
    something set-up created, `grant_actions` for a command that depends on an earlier update); if it
@@ -231,7 +232,7 @@ TEAM_NAME = "议事院护卫队"
 
 
 def feature_setup(world: World) -> None:
-    """Bind AGORA, then create a team, a single- and a multiple-choice poll, and a proposal in it."""
+    """Bind AGORA, then create a team, a single- and a multiple-choice poll, a proposal and a meeting in it."""
     sw = SOCIAL_WORKERS[0]
     world.send_and_wait(b.message(sw, AGORA, "/bind 议事院"))
     world.send_and_wait(b.message(sw, AGORA, f"/newteam {TEAM_NAME} {TEAM_CAPACITY}"))
@@ -252,6 +253,17 @@ def feature_setup(world: World) -> None:
     calls = world.send_and_wait(b.message(proposer, AGORA, "/propose 院里种些月季花"))
     world.ids["proposal"] = int(world.scalar("SELECT id FROM proposals"))
     world.ids["proposal_card"] = next(c for c in calls if c.method == "sendMessage").message_id
+    calls = world.send_and_wait(b.message(sw, AGORA, "/meeting 坝坝会 明天下午3点 议事院院坝 讨论墙绘分工"))
+    card = next(c for c in calls if c.method == "sendMessage" and c.chat_id == AGORA.id).message_id
+    mark = len(world.server.calls)
+    world.send_and_wait(b.callback(sw, AGORA, cb.MEETING_WIZARD.build("ok", 0), message_id=card))
+    world.ids["meeting"] = int(world.scalar("SELECT MAX(id) FROM meetings"))
+
+    def notices() -> list[Call]:  # the outbox sends the notice with the RSVP buttons
+        return [c for c in world.server.calls_since(mark, "sendMessage") if c.chat_id == AGORA.id and "📅" in c.text]
+
+    wait_until(lambda: bool(notices()), 30, "the meeting notice")
+    world.ids["meeting_notice"] = notices()[0].message_id
 
 
 def _voter(i: int) -> b.TgUser:
@@ -334,6 +346,32 @@ def support_actions(world: World, count: int = 20) -> list[Action]:
     return actions
 
 
+RSVP_ANSWERS = {"yes": "✅", "maybe": "🤔", "no": "❌"}
+
+
+def rsvp_actions(world: World, count: int = 21) -> list[Action]:
+    """Residents answer the meeting notice: going, maybe, not going."""
+    actions = []
+    for i in range(count):
+        person = b.TgUser(350000 + i, f"参会人{i:02d}号")
+        choice = list(RSVP_ANSWERS)[i % 3]
+        press = b.callback(
+            person, AGORA, cb.RSVP.build(choice, world.ids["meeting"]), message_id=world.ids["meeting_notice"]
+        )
+
+        def acked(tr: Transcript, press: Update = press, mark: str = RSVP_ANSWERS[choice]) -> bool:
+            return any(text.startswith(mark) for text in tr.answers_to(press))
+
+        def stored(conn: sqlite3.Connection, user_id: int = person.id, choice: str = choice) -> bool:
+            row = conn.execute(
+                "SELECT answer FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?", (world.ids["meeting"], user_id)
+            ).fetchone()
+            return row is not None and row[0] == choice
+
+        actions.append(Action(f"rsvp {person.id}", [press], acked, stored))
+    return actions
+
+
 ActionMaker = Callable[[World], list[Action]]
 ACTION_FAMILIES: list[ActionMaker] = [
     bind_actions,
@@ -343,6 +381,7 @@ ACTION_FAMILIES: list[ActionMaker] = [
     vote_actions,
     signup_actions,
     support_actions,
+    rsvp_actions,
 ]
 # Run with the bot up before the stream and the kills (they fill World.ids for the makers above).
 SETUPS: list[Callable[[World], None]] = [feature_setup]

@@ -94,13 +94,16 @@ def handled(update: Update, tr: Transcript, conn: sqlite3.Connection) -> bool:
 
 
 def settled(server: FakeTelegramServer, db_path: Path) -> Callable[[], bool]:
-    """True once every update is confirmed and every broadcast, report included, is finished."""
+    """True once every update is confirmed and everything due in the outbox (reports included) is sent."""
 
     def done() -> bool:
         if server.pending():
             return False
         with database(db_path) as conn:
-            busy = conn.execute("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')").fetchone()[0]
+            busy = conn.execute(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?",
+                (int(time.time()),),
+            ).fetchone()[0]
             unreported = conn.execute("SELECT COUNT(*) FROM broadcasts WHERE reported_at IS NULL").fetchone()[0]
         return busy == 0 and unreported == 0
 
