@@ -14,7 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, format_timedelta
+from babel.dates import format_date, format_datetime, format_time, format_timedelta, get_day_names
 from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -156,6 +156,10 @@ class Translator:
     def time(self, moment: dt.datetime) -> str:
         """A time of day: 15:00."""
         return format_time(moment.astimezone(self.tz), "HH:mm", locale=self._babel_locale)
+
+    def weekday(self, index: int) -> str:
+        """A short weekday name, 0 = Monday: 周一 / Mon."""
+        return str(get_day_names("abbreviated", locale=self._babel_locale)[index])
 
     def number(self, value: float) -> str:
         """A number with the locale's grouping."""

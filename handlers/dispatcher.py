@@ -145,11 +145,7 @@ class Dispatcher:
             if self._in_flight:
                 await asyncio.wait(self._in_flight, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
                 continue
-            pending = await self.db.fetchone(
-                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?",
-                (to_ts(self.clock.now()),),
-            )
-            if not pending or int(pending[0]) == 0:
+            if await OutboxRepository(self.db.reader).count_due(to_ts(self.clock.now())) == 0:
                 return
             await asyncio.sleep(0.01)
         raise TimeoutError("outbox not drained")

@@ -27,15 +27,12 @@ from handlers.common import (
 from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
 from storage.outbox import OutboxItem, OutboxRepository
 
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
 
 def render_recurrence(t: Translator, rec: Recurrence) -> str:
     """每周三 19:00 / every Wed 19:00."""
     clock = f"{rec.hour:02d}:{rec.minute:02d}"
     if rec.kind == "weekly" and rec.weekday is not None:
-        day = (WEEKDAYS if t.locale == "zh_CN" else WEEKDAYS_EN)[rec.weekday]
+        day = t.weekday(rec.weekday)
         return t._("every {day} {time}", day=day, time=clock)
     if rec.kind == "monthly" and rec.day is not None:
         return t._("on day {day} of every month at {time}", day=rec.day, time=clock)

@@ -63,6 +63,37 @@ class OutboxRepository:
         )
         return cur.lastrowid if cur.rowcount > 0 else None
 
+    async def add_for_chats(
+        self,
+        chat_ids: Iterable[int],
+        *,
+        kind: str,
+        due_at: int,
+        now: int,
+        ref_id: int,
+        key: str,
+        payload: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Queue one item per chat; key is a dedupe-key template with {chat} in it."""
+        for chat_id in chat_ids:
+            await self.add(
+                kind=kind,
+                chat_id=chat_id,
+                due_at=due_at,
+                now=now,
+                ref_id=ref_id,
+                payload=payload,
+                dedupe_key=key.format(chat=chat_id),
+            )
+
+    async def count_due(self, now: int) -> int:
+        """Items pending or being sent that are due by now."""
+        async with self.conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?", (now,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
     async def due(self, now: int, limit: int) -> list[OutboxItem]:
         """Pending items due by now, oldest first."""
         async with self.conn.execute(

@@ -84,16 +84,14 @@ class BroadcastService:
             if not targets:
                 raise InvalidInput("no_targets")
             broadcast_id = await repo.add(actor.user_id, actor.chat_id, text, len(targets), now)
-            outbox = OutboxRepository(conn)
-            for chat in targets:
-                await outbox.add(
-                    kind=BROADCAST,
-                    chat_id=chat.chat_id,
-                    due_at=now,
-                    now=now,
-                    ref_id=broadcast_id,
-                    dedupe_key=f"bc:{broadcast_id}:{chat.chat_id}",
-                )
+            await OutboxRepository(conn).add_for_chats(
+                [chat.chat_id for chat in targets],
+                kind=BROADCAST,
+                due_at=now,
+                now=now,
+                ref_id=broadcast_id,
+                key=f"bc:{broadcast_id}:{{chat}}",
+            )
         return Broadcast(broadcast_id, len(targets))
 
     async def notice(self, broadcast_id: int) -> Notice:

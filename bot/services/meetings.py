@@ -390,15 +390,9 @@ class MeetingService:
             meeting_id = await repo.add(new, now)
             await repo.add_chats(meeting_id, chats)
             outbox = OutboxRepository(conn)
-            for chat_id in chats:
-                await outbox.add(
-                    kind=NOTICE,
-                    chat_id=chat_id,
-                    due_at=now,
-                    now=now,
-                    ref_id=meeting_id,
-                    dedupe_key=f"meet:{meeting_id}:notice:{chat_id}",
-                )
+            await outbox.add_for_chats(
+                chats, kind=NOTICE, due_at=now, now=now, ref_id=meeting_id, key=f"meet:{meeting_id}:notice:{{chat}}"
+            )
             await self._schedule_reminders(outbox, meeting_id, draft.starts_at, new.offsets, chats, now)
             created = await repo.get(meeting_id)
         assert created is not None
@@ -422,16 +416,15 @@ class MeetingService:
             due = starts_at - offset
             if due <= now:
                 continue  # a "one day before" reminder for a meeting in two hours would be noise
-            for chat_id in chats:
-                await outbox.add(
-                    kind=REMINDER,
-                    chat_id=chat_id,
-                    due_at=due,
-                    now=now,
-                    ref_id=meeting_id,
-                    payload={"offset": offset, "starts_at": starts_at},
-                    dedupe_key=f"meet:{meeting_id}:{starts_at}:rem:{offset}:{chat_id}",
-                )
+            await outbox.add_for_chats(
+                chats,
+                kind=REMINDER,
+                due_at=due,
+                now=now,
+                ref_id=meeting_id,
+                payload={"offset": offset, "starts_at": starts_at},
+                key=f"meet:{meeting_id}:{starts_at}:rem:{offset}:{{chat}}",
+            )
 
     # -- reading ------------------------------------------------------------------
     async def meeting(self, meeting_id: int) -> MeetingRow:
@@ -630,16 +623,15 @@ class MeetingService:
             outbox = OutboxRepository(conn)
             await outbox.cancel(REMINDER, meeting_id)
             await outbox.cancel(NOTICE, meeting_id)
-            for chat_id in await repo.chats(meeting_id):
-                await outbox.add(
-                    kind=NOTE,
-                    chat_id=chat_id,
-                    due_at=now,
-                    now=now,
-                    ref_id=meeting_id,
-                    payload={"what": "cancelled"},
-                    dedupe_key=f"meet:{meeting_id}:cancelled:{chat_id}",
-                )
+            await outbox.add_for_chats(
+                await repo.chats(meeting_id),
+                kind=NOTE,
+                due_at=now,
+                now=now,
+                ref_id=meeting_id,
+                payload={"what": "cancelled"},
+                key=f"meet:{meeting_id}:cancelled:{{chat}}",
+            )
         return replace(meeting, status="cancelled")
 
     async def move(self, actor: Actor, meeting_id: int, starts_at: int) -> MeetingRow:
@@ -659,16 +651,15 @@ class MeetingService:
             await outbox.cancel(REMINDER, meeting_id)
             chats = await repo.chats(meeting_id)
             await self._schedule_reminders(outbox, meeting_id, starts_at, meeting.offsets, chats, now)
-            for chat_id in chats:
-                await outbox.add(
-                    kind=NOTE,
-                    chat_id=chat_id,
-                    due_at=now,
-                    now=now,
-                    ref_id=meeting_id,
-                    payload={"what": "moved", "old": meeting.starts_at},
-                    dedupe_key=f"meet:{meeting_id}:moved:{starts_at}:{chat_id}",
-                )
+            await outbox.add_for_chats(
+                chats,
+                kind=NOTE,
+                due_at=now,
+                now=now,
+                ref_id=meeting_id,
+                payload={"what": "moved", "old": meeting.starts_at},
+                key=f"meet:{meeting_id}:moved:{starts_at}:{{chat}}",
+            )
         return replace(meeting, starts_at=starts_at)
 
     # -- minutes and tasks --------------------------------------------------------
@@ -767,17 +758,15 @@ class MeetingService:
         now = self._now()
         async with self.db.transaction() as conn:
             chats = await MeetingsRepository(conn).chats(meeting_id)
-            outbox = OutboxRepository(conn)
-            for chat_id in chats:
-                await outbox.add(
-                    kind=NOTE,
-                    chat_id=chat_id,
-                    due_at=now,
-                    now=now,
-                    ref_id=meeting_id,
-                    payload={"what": "minutes"},
-                    dedupe_key=f"meet:{meeting_id}:minutes:{view.meeting.minutes_at}:{chat_id}",
-                )
+            await OutboxRepository(conn).add_for_chats(
+                chats,
+                kind=NOTE,
+                due_at=now,
+                now=now,
+                ref_id=meeting_id,
+                payload={"what": "minutes"},
+                key=f"meet:{meeting_id}:minutes:{view.meeting.minutes_at}:{{chat}}",
+            )
         return len(chats)
 
     # -- privacy ------------------------------------------------------------------
