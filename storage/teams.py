@@ -189,21 +189,21 @@ class TeamsRepository:
         return int(cur.lastrowid)
 
     async def count(self, team_id: int, status: str) -> int:
-        """How many people of a team are in a state."""
+        """How many people of a team are in a state (kept by triggers, see 0008_team_counts)."""
         async with self.conn.execute(
-            "SELECT COUNT(*) FROM team_members WHERE team_id = ? AND status = ?", (team_id, status)
+            "SELECT n FROM team_counts WHERE team_id = ? AND status = ?", (team_id, status)
         ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
     async def counts(self, team_ids: list[int]) -> dict[int, Counts]:
-        """Members, waitlist and pending per team, counted by the database."""
+        """Members, waitlist and pending per team."""
         if not team_ids:
             return {}
         marks = ",".join("?" * len(team_ids))
         async with self.conn.execute(
-            f"SELECT team_id, status, COUNT(*) FROM team_members WHERE team_id IN ({marks}) "
-            "AND status IN ('member', 'waitlist', 'pending') GROUP BY team_id, status",
+            f"SELECT team_id, status, n FROM team_counts WHERE team_id IN ({marks}) "
+            "AND status IN ('member', 'waitlist', 'pending')",
             tuple(team_ids),
         ) as cur:
             raw: dict[int, dict[str, int]] = {}

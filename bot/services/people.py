@@ -17,6 +17,7 @@ from storage.users import DialogsRepository, RolesRepository, UsersRepository
 
 # Seen-cache sizes and ages: a person's row is rewritten at most once an hour unless
 # their name or language changed, so a busy vote does not cost an extra write each press.
+_NO_ROLES: tuple[bool, frozenset[int]] = (False, frozenset())
 _SEEN_MAX = 50_000
 _SEEN_REFRESH_S = 3600
 ROLE_ALIASES = {
@@ -43,7 +44,10 @@ class PeopleService:
         self.clock = clock
         self.config_social_workers = config_social_workers
         self._seen: OrderedDict[tuple[int, int], tuple[str, str | None, int]] = OrderedDict()
-        self._roles_cache: dict[int, tuple[bool, frozenset[int]]] = {}
+        # Roles are few (staff and backbone volunteers) and change only through this service, so
+        # all of them live in memory: a press by someone never seen before costs no role query.
+        self._roles_cache: dict[int, tuple[bool, frozenset[int]]] | None = None
+        self._roles_generation = 0
 
     def _now(self) -> int:
         return to_ts(self.clock.now())
@@ -71,7 +75,12 @@ class PeopleService:
         """Drop in-memory knowledge of a person (after /forget or a role change)."""
         for key in [k for k in self._seen if k[0] == user_id]:
             del self._seen[key]
-        self._roles_cache.pop(user_id, None)
+        self._drop_roles()
+
+    def _drop_roles(self) -> None:
+        # Reloading the whole table is simplest, and rare: a grant, a revoke, a /forget.
+        self._roles_cache = None
+        self._roles_generation += 1
 
     async def user(self, user_id: int) -> User | None:
         """Return a person's row."""
@@ -89,12 +98,21 @@ class PeopleService:
             await UsersRepository(conn).set_locale(user_id, locale)
 
     async def _roles(self, user_id: int) -> tuple[bool, frozenset[int]]:
-        if user_id not in self._roles_cache:
-            roles = await RolesRepository(self.db.reader).for_user(user_id)
-            granted_sw = any(r.role == "social_worker" for r in roles)
-            backbone = frozenset(r.scope_id for r in roles if r.role == "backbone")
-            self._roles_cache[user_id] = (granted_sw, backbone)
-        return self._roles_cache[user_id]
+        cache = self._roles_cache
+        if cache is None:
+            generation = self._roles_generation
+            social_workers: set[int] = set()
+            backbone: dict[int, set[int]] = {}
+            for role in await RolesRepository(self.db.reader).every():
+                if role.role == "social_worker":
+                    social_workers.add(role.user_id)
+                elif role.role == "backbone":
+                    backbone.setdefault(role.user_id, set()).add(role.scope_id)
+            holders = social_workers | set(backbone)
+            cache = {uid: (uid in social_workers, frozenset(backbone.get(uid, ()))) for uid in holders}
+            if generation == self._roles_generation:  # no grant or revoke while we read
+                self._roles_cache = cache
+        return cache.get(user_id, _NO_ROLES)
 
     async def actor(
         self, user_id: int, display_name: str, chat: Chat | None, chat_id: int, chat_type: str, is_chat_admin: bool
@@ -127,7 +145,7 @@ class PeopleService:
             if await UsersRepository(conn).get(target_id) is None:
                 raise InvalidInput("unknown_person")
             changed = await RolesRepository(conn).grant(target_id, role, scope_id, actor.user_id, self._now())
-        self._roles_cache.pop(target_id, None)
+        self._drop_roles()
         return GrantResult(role, scope_id, changed)
 
     async def revoke(self, actor: Actor, target_id: int, role_word: str | None) -> GrantResult:
@@ -145,7 +163,7 @@ class PeopleService:
             scope_id = actor.courtyard_id
         async with self.db.transaction() as conn:
             changed = await RolesRepository(conn).revoke(target_id, role, scope_id)
-        self._roles_cache.pop(target_id, None)
+        self._drop_roles()
         return GrantResult(role, scope_id, changed)
 
     async def dialog(self, user_id: int, chat_id: int) -> tuple[str, dict[str, Any]] | None:

@@ -270,8 +270,9 @@ class TeamsService:
                 status = "member"
             else:
                 status = "waitlist"
-            seq = await repo.request(team.id, actor.user_id, status, now, notice)
-            position = await repo.position(team.id, status, seq)
+            await repo.request(team.id, actor.user_id, status, now, notice)
+            # The newest request is last in its state, so its place is that state's count.
+            position = await repo.count(team.id, status)
         self._changed.add(team.id)
         self._notices_waiting |= notice is not None
         return JoinResult(team, status, position, already=False)

@@ -161,6 +161,7 @@ async def test_forget_removes_the_persons_rows(h: Harness) -> None:
     await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
     await h.send(b.message(AUNT, GROUP, "/help"))
     await h.send(b.message(SW, GROUP, "/grant", reply_to=b.user_message(AUNT, GROUP)))
+    await h.send(b.message(AUNT, GROUP, "/newteam 碧水苑护卫队"))  # as backbone
     await h.send(b.message(AUNT, b.private(AUNT), "/forget"))
     assert "无法恢复" in h.fake.last_text(AUNT.id)
     from storage.users import UsersRepository
@@ -170,6 +171,10 @@ async def test_forget_removes_the_persons_rows(h: Harness) -> None:
     assert h.fake.of("editMessageText", AUNT.id)[-1].text == "已完成，您的全部信息都已删除。"
     assert await UsersRepository(h.db.reader).count_rows_for(AUNT.id) == 0
     assert await h.scalar("SELECT COUNT(*) FROM users WHERE user_id = ?", SW.id) == 1
+    # Her backbone role went with her rows, in memory too; coming back she is a resident again.
+    await h.send(b.message(AUNT, GROUP, "/newteam 碧水苑墙绘队"))
+    assert await h.rows("SELECT name FROM teams") == [("碧水苑护卫队",)]
+    assert await h.scalar("SELECT COUNT(*) FROM users WHERE user_id = ?", AUNT.id) == 1
 
 
 async def test_forget_in_a_group_is_redirected_to_private(h: Harness) -> None:

@@ -46,6 +46,13 @@ async def statuses(h: Harness, team_id: int) -> list[tuple[int, str]]:
     return await h.rows("SELECT user_id, status FROM team_members WHERE team_id = ? ORDER BY seq", team_id)
 
 
+async def assert_counts_kept(h: Harness) -> None:
+    """The trigger-kept team_counts agree with counting team_members row by row."""
+    kept = await h.rows("SELECT team_id, status, n FROM team_counts WHERE n > 0 ORDER BY 1, 2")
+    counted = await h.rows("SELECT team_id, status, COUNT(*) FROM team_members GROUP BY 1, 2 ORDER BY 1, 2")
+    assert kept == counted and await h.scalar("SELECT COUNT(*) FROM team_counts WHERE n < 0") == 0
+
+
 def press(user: b.TgUser, action: str, team_id: int, chat: b.TgChat = GROUP) -> dict:
     return b.callback(user, chat, cb.TEAM.build(action, team_id))
 
@@ -80,6 +87,7 @@ async def test_fifty_concurrent_presses_fill_exactly_and_the_first_waitlisted_is
     # The next on the waitlist is now first.
     await h.send(press(people[11], "join", team_id))
     assert "候补第1位" in last_answer(h)
+    await assert_counts_kept(h)
 
 
 async def test_a_promoted_person_without_a_private_chat_is_mentioned_in_the_group(h: Harness) -> None:
@@ -260,6 +268,7 @@ async def test_captain_approves_declines_removes_and_closes(h: Harness) -> None:
     assert dict(await statuses(h, team_id))[GRANNY.id] == "member"
     history = await h.rows("SELECT status FROM team_events WHERE user_id = ? ORDER BY id", AUNT.id)
     assert [s for (s,) in history] == ["pending", "member", "removed"]
+    await assert_counts_kept(h)
 
 
 async def test_typed_deadline_and_capacity_by_reply(h: Harness) -> None:
@@ -298,6 +307,7 @@ async def test_forget_leaves_every_team_and_promotes(h: Harness) -> None:
     await h.send(b.callback(AUNT, b.private(AUNT), cb.FORGET.build("yes")))
     assert await h.rows("SELECT user_id, status FROM team_members") == [(UNCLE.id, "member")]
     assert await h.scalar("SELECT COUNT(*) FROM team_events WHERE user_id = ?", AUNT.id) == 0
+    await assert_counts_kept(h)  # the cascade from the deleted person went through the triggers
     assert any(f"tg://user?id={UNCLE.id}" in c.text for c in h.fake.sent(GROUP.id))
     h.clock.advance(timedelta(seconds=10))
     await live_of(h.app).flush(BotContext(h.app))
