@@ -19,7 +19,7 @@ from handlers.common import (
     command_args,
     edit,
     error_text,
-    parse_or_refuse,
+    pressed,
     reply,
     tr,
 )
@@ -80,12 +80,10 @@ async def bind(update: Update, context: BotContext) -> None:
 
 async def press_bind(update: Update, context: BotContext) -> None:
     """Bind from a button; the permission is checked again on the press."""
-    parsed = await parse_or_refuse(update, context, cb.BIND)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.BIND)
+    if press is None:
         return
-    t = await tr(update, context)
-    action, (courtyard_id,) = parsed
+    action, (courtyard_id,), query, t = press
     services = context.deps.services
     try:
         actor = await actor_for(update, context)
@@ -201,11 +199,13 @@ async def choose_language(update: Update, context: BotContext) -> None:
 
 async def press_language(update: Update, context: BotContext) -> None:
     """Apply the chosen language to the group (admins) or to the person (private)."""
-    parsed = await parse_or_refuse(update, context, cb.LANG)
-    query = update.callback_query
-    if parsed is None or query is None or query.message is None:
+    press = await pressed(update, context, cb.LANG)
+    if press is None:
         return
-    locale = "zh_CN" if parsed[0] == "zh" else "en"
+    action, _, query, t = press
+    if query.message is None:
+        return
+    locale = "zh_CN" if action == "zh" else "en"
     deps = context.deps
     chat = query.message.chat
     if chat.type == ChatType.PRIVATE:
@@ -215,9 +215,9 @@ async def press_language(update: Update, context: BotContext) -> None:
             actor = await actor_for(update, context)
             await deps.services.community.set_chat_locale(actor, locale)
         except DomainError as exc:
-            t = await tr(update, context)
             await answer(query, error_text(t, exc), alert=True)
             return
+    # Say it in the language just chosen.
     t = await tr(update, context)
     await answer(query)
     await edit(

@@ -21,7 +21,7 @@ from handlers.common import (
     command_args,
     edit,
     error_text,
-    parse_or_refuse,
+    pressed,
     reply,
     tr,
 )
@@ -143,12 +143,10 @@ async def replace_draft_text(update: Update, context: BotContext, state: dict[st
 
 async def press_broadcast(update: Update, context: BotContext) -> None:
     """Toggle targets, send, or cancel; the role is checked again on every press."""
-    parsed = await parse_or_refuse(update, context, cb.BROADCAST)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.BROADCAST)
+    if press is None:
         return
-    action, (yard_id,) = parsed
-    t = await tr(update, context)
+    action, (yard_id,), query, t = press
     services = context.deps.services
     try:
         actor = await actor_for(update, context)

@@ -6,7 +6,7 @@ import logging
 import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ChatType
@@ -185,16 +185,26 @@ async def answer(query: CallbackQuery, text: str = "", *, alert: bool = False) -
         log.info("answerCallbackQuery failed: %s", type(exc).__name__)
 
 
-async def parse_or_refuse(update: Update, context: BotContext, fam: Family) -> tuple[str, tuple[int, ...]] | None:
-    """Parse button data; on forged data answer politely and return None."""
+class Press(NamedTuple):
+    """A button press with valid data: what was pressed, its query, and the translator for the answer."""
+
+    action: str
+    args: tuple[int, ...]
+    query: CallbackQuery
+    t: Translator
+
+
+async def pressed(update: Update, context: BotContext, fam: Family) -> Press | None:
+    """Parse a button press and find its translator; on forged data answer politely and return None."""
     query = update.callback_query
     assert query is not None
+    t = await tr(update, context)
     try:
-        return fam.parse(query.data)
+        action, args = fam.parse(query.data)
     except ForgedData:
-        t = await tr(update, context)
         await answer(query, t._("This button is no longer valid."), alert=False)
         return None
+    return Press(action, args, query, t)
 
 
 def time_error_text(t: Translator, exc: TimeParseError) -> str:

@@ -18,7 +18,7 @@ from handlers.common import (
     chat_translator_for_id,
     command,
     command_args,
-    parse_or_refuse,
+    pressed,
     reply,
     tr,
 )
@@ -91,15 +91,15 @@ async def check_in(update: Update, context: BotContext, code: str, via: str) -> 
 # -- answer buttons ----------------------------------------------------------------
 async def press_rsvp(update: Update, context: BotContext) -> None:
     """参加 / 待定 / 不参加, or the calendar file."""
-    parsed = await parse_or_refuse(update, context, cb.RSVP)
-    query = update.callback_query
-    if parsed is None or query is None or query.message is None:
+    press = await pressed(update, context, cb.RSVP)
+    if press is None:
         return
-    action, (meeting_id,) = parsed
+    action, (meeting_id,), query, t = press
+    if query.message is None:
+        return
     if action == "ics":
         await meetings_calendar.calendar_button(update, context, meeting_id)
         return
-    t = await tr(update, context)
     try:
         result = await context.deps.services.meetings.rsvp(query.from_user.id, meeting_id, action)
     except DomainError as exc:

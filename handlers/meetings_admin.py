@@ -28,7 +28,7 @@ from handlers.common import (
     command,
     command_args,
     display_name,
-    parse_or_refuse,
+    pressed,
     reply,
     tr,
 )
@@ -361,12 +361,12 @@ async def open_minutes(update: Update, context: BotContext, actor: Actor, view: 
 
 async def press_task(update: Update, context: BotContext) -> None:
     """✅ Mark as done: the owner, the organiser or a social worker."""
-    parsed = await parse_or_refuse(update, context, cb.MEETING_TASK)
-    query = update.callback_query
-    if parsed is None or query is None or query.message is None:
+    press = await pressed(update, context, cb.MEETING_TASK)
+    if press is None:
         return
-    _, (task_id,) = parsed
-    t = await tr(update, context)
+    _, (task_id,), query, t = press
+    if query.message is None:
+        return
     try:
         actor = await actor_for(update, context)
         view = await context.deps.services.meetings.finish_task(actor, task_id)
@@ -398,12 +398,10 @@ ACTIONS: dict[str, AdminAction] = {
 
 async def press_admin(update: Update, context: BotContext) -> None:
     """Organiser buttons (and "show" for everyone); the role is checked again on every press."""
-    parsed = await parse_or_refuse(update, context, cb.MEETING_ADMIN)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.MEETING_ADMIN)
+    if press is None:
         return
-    action, (meeting_id,) = parsed
-    t = await tr(update, context)
+    action, (meeting_id,), query, t = press
     try:
         actor = await actor_for(update, context)
         if action == "show":

@@ -27,7 +27,8 @@ from bot.services.meetings import (
     kind_of,
     split_agenda,
 )
-from handlers.common import actor_for, answer, buttons, command, command_args, parse_or_refuse, reply, tr
+from handlers.common import actor_for, answer, buttons, command, command_args, reply, tr
+from handlers.common import pressed as button_pressed  # pressed() below moves the wizard's state
 from handlers.dispatcher import dispatcher
 from handlers.meetings_render import (
     CAPACITY_CHOICES,
@@ -222,12 +223,10 @@ async def continue_wizard(update: Update, context: BotContext, state: dict[str, 
 
 async def press_wizard(update: Update, context: BotContext) -> None:
     """Every wizard button; the organiser's role is checked again on each press."""
-    parsed = await parse_or_refuse(update, context, cb.MEETING_WIZARD)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await button_pressed(update, context, cb.MEETING_WIZARD)
+    if press is None:
         return
-    action, (arg,) = parsed
-    t = await tr(update, context)
+    action, (arg,), query, t = press
     services = context.deps.services
     try:
         actor = await actor_for(update, context)

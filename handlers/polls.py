@@ -35,7 +35,7 @@ from handlers.common import (
     chat_translator_for_id,
     command,
     command_args,
-    parse_or_refuse,
+    pressed,
     reply,
     tr,
 )
@@ -131,12 +131,10 @@ async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | 
 
 async def press_draft(update: Update, context: BotContext) -> None:
     """Settings-card buttons; only the person who started the draft acts, and is re-checked each time."""
-    parsed = await parse_or_refuse(update, context, cb.POLL_DRAFT)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.POLL_DRAFT)
+    if press is None:
         return
-    action, (arg,) = parsed
-    t = await tr(update, context)
+    action, (arg,), query, t = press
     try:
         actor = await actor_for(update, context)
         await context.deps.services.polls.require_launcher(actor)
@@ -264,13 +262,11 @@ async def post_tally(context: BotContext, poll_id: int, chat_id: int) -> None:
 
 async def press_vote(update: Update, context: BotContext) -> None:
     """A vote: answered at once; the tally follows, debounced."""
-    parsed = await parse_or_refuse(update, context, cb.VOTE)
-    query = update.callback_query
-    if parsed is None or query is None:
-        return
-    _, (poll_id, position) = parsed
     # The group's language, like the tally the voter is looking at (and no per-press lookup of the person).
-    t = await tr(update, context)
+    press = await pressed(update, context, cb.VOTE)
+    if press is None:
+        return
+    _, (poll_id, position), query, t = press
     try:
         actor = await actor_for(update, context)
         # The update id orders one person's presses even when they are handled concurrently.
@@ -285,12 +281,10 @@ async def press_vote(update: Update, context: BotContext) -> None:
 
 async def press_admin(update: Update, context: BotContext) -> None:
     """Close, remind non-voters, write the outcome, or show a poll again."""
-    parsed = await parse_or_refuse(update, context, cb.POLL_ADMIN)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.POLL_ADMIN)
+    if press is None:
         return
-    action, (poll_id,) = parsed
-    t = await tr(update, context)
+    action, (poll_id,), query, t = press
     polls = context.deps.services.polls
     try:
         actor = await actor_for(update, context)

@@ -86,6 +86,18 @@ def _option_lines(t: Translator, view: PollView, *, name_budget: int | None) -> 
     return lines
 
 
+def _count_lines(t: Translator, view: PollView, *, name_budget: int | None) -> list[str]:
+    """The options with their votes, then turnout and quorum: what the tally and the results share."""
+    lines = _option_lines(t, view, name_budget=name_budget)
+    if view.forgotten:
+        lines.append(t._("({n} votes of people who erased their data)", n=t.number(view.forgotten)))
+    lines.append("")
+    lines.append(turnout_line(t, view))
+    if (quorum := quorum_line(t, view)) is not None:
+        lines.append(quorum)
+    return lines
+
+
 def turnout_line(t: Translator, view: PollView) -> str:
     """Voters against the electorate, as a percentage."""
     if view.poll.electorate == "committee":
@@ -126,13 +138,7 @@ def render_tally(t: Translator, view: PollView) -> str:
     poll = view.poll
     lines = _header(t, poll)
     lines.append("")
-    lines.extend(_option_lines(t, view, name_budget=NAMES_IN_TALLY))
-    if view.forgotten:
-        lines.append(t._("({n} votes of people who erased their data)", n=t.number(view.forgotten)))
-    lines.append("")
-    lines.append(turnout_line(t, view))
-    if (quorum := quorum_line(t, view)) is not None:
-        lines.append(quorum)
+    lines.extend(_count_lines(t, view, name_budget=NAMES_IN_TALLY))
     if poll.is_open:
         if poll.max_choices > 1:
             lines.append(t._("Tap options to choose or unchoose them. You can change your vote until the poll closes."))
@@ -191,13 +197,7 @@ def render_results(t: Translator, view: PollView) -> str:
         mode_line(t, poll),
         "",
     ]
-    lines.extend(_option_lines(t, view, name_budget=None))
-    if view.forgotten:
-        lines.append(t._("({n} votes of people who erased their data)", n=t.number(view.forgotten)))
-    lines.append("")
-    lines.append(turnout_line(t, view))
-    if (quorum := quorum_line(t, view)) is not None:
-        lines.append(quorum)
+    lines.extend(_count_lines(t, view, name_budget=None))
     lines.append(_leaders_line(t, view))
     if view.quorum_met is False:
         lines.append(t._("The quorum was not reached, so this result is advisory only."))

@@ -20,7 +20,7 @@ from handlers.common import (
     command,
     command_args,
     display_name,
-    parse_or_refuse,
+    pressed,
     reply,
     tr,
 )
@@ -130,12 +130,10 @@ async def show_themes(update: Update, context: BotContext) -> None:
 
 async def press_proposal(update: Update, context: BotContext) -> None:
     """附议, photo, confirm-similar and answer buttons; everything is re-checked on the press."""
-    parsed = await parse_or_refuse(update, context, cb.PROPOSAL)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.PROPOSAL)
+    if press is None:
         return
-    action, (proposal_id,) = parsed
-    t = await tr(update, context)
+    action, (proposal_id,), query, t = press
     services = context.deps.services
     try:
         actor = await actor_for(update, context)

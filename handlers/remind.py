@@ -19,7 +19,7 @@ from handlers.common import (
     command,
     command_args,
     error_text,
-    parse_or_refuse,
+    pressed,
     reply,
     time_error_text,
     tr,
@@ -119,14 +119,13 @@ async def list_reminders(update: Update, context: BotContext) -> None:
 
 async def press_cancel(update: Update, context: BotContext) -> None:
     """Cancel a reminder from the list (creator, backbone or social worker)."""
-    parsed = await parse_or_refuse(update, context, cb.REMINDER)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.REMINDER)
+    if press is None:
         return
-    t = await tr(update, context)
+    _, (reminder_id,), query, t = press
     try:
         actor = await actor_for(update, context)
-        cancelled = await context.deps.services.reminders.cancel(actor, parsed[1][0])
+        cancelled = await context.deps.services.reminders.cancel(actor, reminder_id)
     except DomainError as exc:
         await answer(query, error_text(t, exc), alert=True)
         return

@@ -10,7 +10,7 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.errors import WrongChat
-from handlers.common import answer, buttons, command, edit, error_text, parse_or_refuse, reply, tr
+from handlers.common import answer, buttons, command, edit, error_text, pressed, reply, tr
 
 
 def render_help(t: Translator, community: str) -> str:
@@ -176,15 +176,14 @@ async def ask_forget(update: Update, context: BotContext) -> None:
 
 async def press_forget(update: Update, context: BotContext) -> None:
     """Erase the data of the person who pressed (only ever their own)."""
-    parsed = await parse_or_refuse(update, context, cb.FORGET)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.FORGET)
+    if press is None:
         return
-    t = await tr(update, context)
+    action, _, query, t = press
     if query.message is None or query.message.chat.type != ChatType.PRIVATE:
         await answer(query, t._("This button is no longer valid."))
         return
-    if parsed[0] == "no":
+    if action == "no":
         await answer(query)
         await edit(query, t._("Nothing was erased."))
         return
@@ -197,12 +196,10 @@ async def press_forget(update: Update, context: BotContext) -> None:
 
 async def press_menu(update: Update, context: BotContext) -> None:
     """Route a menu button."""
-    parsed = await parse_or_refuse(update, context, cb.MENU)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.MENU)
+    if press is None:
         return
-    action = parsed[0]
-    t = await tr(update, context)
+    action, _, query, t = press
     target = context.bot_data.ext.menu_actions.get(action)
     if target is not None:
         await answer(query)

@@ -17,7 +17,7 @@ from bot.services.errors import DomainError
 from bot.services.stats import DEFAULT_DAYS, StatsService, StatsView
 from bot.stats_export import build_workbook
 from handlers import stats_render as r
-from handlers.common import actor_for, answer, buttons, command, parse_or_refuse, reply, tr, user_translator
+from handlers.common import actor_for, answer, buttons, command, pressed, reply, tr, user_translator
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +72,10 @@ async def stats_cmd(update: Update, context: BotContext) -> None:
 
 async def press_period(update: Update, context: BotContext) -> None:
     """A period button: permission re-checked, the text edited in place."""
-    query = update.callback_query
-    assert query is not None
-    parsed = await parse_or_refuse(update, context, cb.STATS)
-    if parsed is None:
+    press = await pressed(update, context, cb.STATS)
+    if press is None:
         return
-    _, (days,) = parsed
-    t = await tr(update, context)
+    _, (days,), query, t = press
     try:
         view = await stats_of(context).overview(await actor_for(update, context), days)
     except DomainError as exc:

@@ -35,7 +35,7 @@ from handlers.common import (
     command_args,
     display_name,
     error_text,
-    parse_or_refuse,
+    pressed,
     reply,
     tr,
     user_translator,
@@ -427,12 +427,10 @@ async def menu_teams(update: Update, context: BotContext) -> None:
 # -- buttons ------------------------------------------------------------------------------------
 async def press_team(update: Update, context: BotContext) -> None:
     """Sign up, leave, roster, settings or call, from a button."""
-    parsed = await parse_or_refuse(update, context, cb.TEAM)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.TEAM)
+    if press is None:
         return
-    action, (team_id,) = parsed
-    t = await tr(update, context)
+    action, (team_id,), query, t = press
     service = teams_of(context)
     try:
         actor = await actor_for(update, context)
@@ -461,12 +459,10 @@ async def press_team(update: Update, context: BotContext) -> None:
 
 async def press_setting(update: Update, context: BotContext) -> None:
     """A settings button: change one setting and redraw the settings message."""
-    parsed = await parse_or_refuse(update, context, cb.TEAM_SET)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.TEAM_SET)
+    if press is None:
         return
-    action, (team_id, value) = parsed
-    t = await tr(update, context)
+    action, (team_id, value), query, t = press
     service = teams_of(context)
     try:
         actor = await actor_for(update, context)
@@ -562,12 +558,10 @@ async def answer_setting(update: Update, context: BotContext, state: dict[str, A
 
 async def press_decision(update: Update, context: BotContext) -> None:
     """A captain's accept / decline / take-off button."""
-    parsed = await parse_or_refuse(update, context, cb.TEAM_DECIDE)
-    query = update.callback_query
-    if parsed is None or query is None:
+    press = await pressed(update, context, cb.TEAM_DECIDE)
+    if press is None:
         return
-    action, (seq,) = parsed
-    t = await tr(update, context)
+    action, (seq,), query, t = press
     service = teams_of(context)
     try:
         actor = await actor_for(update, context)

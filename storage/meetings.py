@@ -16,9 +16,10 @@ _COLS = (
 _TASK_COLS = "t.id, t.meeting_id, t.text, t.owner_id, u.display_name, t.due_at, t.done_at"
 
 
-@dataclass(frozen=True)
-class MeetingRow:
-    id: int
+@dataclass(frozen=True, kw_only=True)
+class MeetingPlan:
+    """What a new meeting and a stored one have in common."""
+
     kind: str
     title: str
     place: str
@@ -29,6 +30,11 @@ class MeetingRow:
     offsets: tuple[int, ...]
     only_undecided: bool
     checkin_code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingRow(MeetingPlan):
+    id: int
     status: str
     organiser_id: int | None
     origin_chat: int | None
@@ -37,19 +43,9 @@ class MeetingRow:
     updated_at: int
 
 
-@dataclass(frozen=True)
-class NewMeeting:
+@dataclass(frozen=True, kw_only=True)
+class NewMeeting(MeetingPlan):
     community_id: int
-    kind: str
-    title: str
-    place: str
-    agenda: str
-    starts_at: int
-    capacity: int | None
-    target_all: bool
-    offsets: tuple[int, ...]
-    only_undecided: bool
-    checkin_code: str
     organiser_id: int
     origin_chat: int
 
@@ -96,6 +92,10 @@ def _meeting(row: sqlite3.Row) -> MeetingRow:
 
 def _task(row: sqlite3.Row) -> TaskRow:
     return TaskRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+
+
+def _person(row: sqlite3.Row) -> Person:
+    return Person(int(row[0]), str(row[1]), bool(row[2]))
 
 
 class MeetingsRepository:
@@ -274,7 +274,7 @@ class MeetingsRepository:
             "WHERE r.meeting_id = ? AND r.answer = 'yes' ORDER BY r.seq",
             (meeting_id,),
         ) as cur:
-            return [Person(int(r[0]), str(r[1]), bool(r[2])) for r in await cur.fetchall()]
+            return [_person(r) for r in await cur.fetchall()]
 
     async def non_responders(self, meeting_id: int, chat_id: int) -> list[Person]:
         """Members of a chat known to the bot who have not answered."""
@@ -284,7 +284,7 @@ class MeetingsRepository:
             "ORDER BY m.first_seen, u.user_id",
             (chat_id, meeting_id),
         ) as cur:
-            return [Person(int(r[0]), str(r[1]), bool(r[2])) for r in await cur.fetchall()]
+            return [_person(r) for r in await cur.fetchall()]
 
     async def yes_meetings(self, user_id: int) -> list[int]:
         """Meetings with a capacity where the person said yes (for /forget promotions)."""
@@ -337,7 +337,7 @@ class MeetingsRepository:
             "SELECT user_id, display_name, private_chat FROM users WHERE user_id = ?", (user_id,)
         ) as cur:
             row = await cur.fetchone()
-        return Person(int(row[0]), str(row[1]), bool(row[2])) if row else None
+        return _person(row) if row else None
 
     async def add_task(self, meeting_id: int, text: str, owner_id: int, due_at: int, created_by: int, now: int) -> int:
         """Insert a task from the minutes."""

@@ -246,25 +246,23 @@ class PollsRepository:
 
     async def public_names(self, poll_id: int) -> list[tuple[int, str]]:
         """(position, display name) of every named choice in a public poll, earliest voters first."""
-        async with self.conn.execute(
+        return await self._numbered_names(
             "SELECT c.position, u.display_name FROM poll_choices c "
             "JOIN poll_ballots b ON b.poll_id = c.poll_id AND b.voter_key = c.voter_key "
             "JOIN users u ON u.user_id = b.user_id "
             "JOIN polls p ON p.id = c.poll_id AND p.anonymous = 0 "
             "WHERE c.poll_id = ? ORDER BY b.cast_at, b.seq",
             (poll_id,),
-        ) as cur:
-            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+        )
 
     # -- electorate --------------------------------------------------------------------------------
 
     async def committee(self) -> list[tuple[int, str]]:
         """(user id, name) of the community committee (role committee, scope 0)."""
-        async with self.conn.execute(
+        return await self._numbered_names(
             "SELECT r.user_id, u.display_name FROM roles r JOIN users u ON u.user_id = r.user_id "
             "WHERE r.role = 'committee' AND r.scope_id = 0 ORDER BY r.granted_at, r.user_id"
-        ) as cur:
-            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+        )
 
     async def committee_position(self, user_id: int) -> str | None:
         """The person's committee position ('' when a member without one), None if not on it."""
@@ -277,11 +275,15 @@ class PollsRepository:
 
     async def chat_members(self, chat_id: int) -> list[tuple[int, str]]:
         """(user id, name) of the people seen in a chat."""
-        async with self.conn.execute(
+        return await self._numbered_names(
             "SELECT m.user_id, u.display_name FROM chat_members m JOIN users u ON u.user_id = m.user_id "
             "WHERE m.chat_id = ? ORDER BY m.first_seen, m.user_id",
             (chat_id,),
-        ) as cur:
+        )
+
+    async def _numbered_names(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[int, str]]:
+        """Rows of (number, display name): a choice's position or a person's id."""
+        async with self.conn.execute(sql, params) as cur:
             return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
 
     # -- /forget -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ _MEMBER_COLS = (
     "m.team_id, m.user_id, COALESCE(u.display_name, ''), m.status, m.seq, m.requested_at, m.joined_at, "
     "m.changed_at, m.notice"
 )
+_FROM_MEMBERS = "FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id"
 
 
 @dataclass(frozen=True)
@@ -138,24 +139,24 @@ class TeamsRepository:
         await self.conn.execute(f"UPDATE teams SET {column} = ?, updated_at = ? WHERE id = ?", (value, now, team_id))
 
     # -- memberships -----------------------------------------------------------------
-    async def membership(self, team_id: int, user_id: int) -> Membership | None:
-        """A person's row in a team."""
-        async with self.conn.execute(
-            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
-            "WHERE m.team_id = ? AND m.user_id = ?",
-            (team_id, user_id),
-        ) as cur:
+    async def _members(self, where: str, params: tuple[object, ...]) -> list[Membership]:
+        """Sign-ups with their names that meet a condition (which may end in ORDER BY)."""
+        async with self.conn.execute(f"SELECT {_MEMBER_COLS} {_FROM_MEMBERS} WHERE {where}", params) as cur:
+            return [_member(r) for r in await cur.fetchall()]
+
+    async def _one_member(self, where: str, params: tuple[object, ...]) -> Membership | None:
+        """The first sign-up, with its name, that meets a condition."""
+        async with self.conn.execute(f"SELECT {_MEMBER_COLS} {_FROM_MEMBERS} WHERE {where}", params) as cur:
             row = await cur.fetchone()
         return _member(row) if row else None
 
+    async def membership(self, team_id: int, user_id: int) -> Membership | None:
+        """A person's row in a team."""
+        return await self._one_member("m.team_id = ? AND m.user_id = ?", (team_id, user_id))
+
     async def by_seq(self, seq: int) -> Membership | None:
         """The row whose latest request has this number."""
-        async with self.conn.execute(
-            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id WHERE m.seq = ?",
-            (seq,),
-        ) as cur:
-            row = await cur.fetchone()
-        return _member(row) if row else None
+        return await self._one_member("m.seq = ?", (seq,))
 
     async def request(self, team_id: int, user_id: int, status: str, now: int, notice: str | None = None) -> int:
         """Record a new request (join) in a state; return its queue number."""
@@ -220,13 +221,7 @@ class TeamsRepository:
 
     async def first_waitlisted(self, team_id: int) -> Membership | None:
         """The person who has waited longest."""
-        async with self.conn.execute(
-            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
-            "WHERE m.team_id = ? AND m.status = 'waitlist' ORDER BY m.seq LIMIT 1",
-            (team_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        return _member(row) if row else None
+        return await self._one_member("m.team_id = ? AND m.status = 'waitlist' ORDER BY m.seq LIMIT 1", (team_id,))
 
     async def position(self, team_id: int, status: str, seq: int) -> int:
         """1-based place of a request among those of the same state."""
@@ -239,22 +234,12 @@ class TeamsRepository:
     async def people(self, team_id: int, statuses: tuple[str, ...] = ACTIVE) -> list[Membership]:
         """Rows of a team in the given states, in queue order."""
         marks = ",".join("?" * len(statuses))
-        async with self.conn.execute(
-            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
-            f"WHERE m.team_id = ? AND m.status IN ({marks}) ORDER BY m.seq",
-            (team_id, *statuses),
-        ) as cur:
-            return [_member(r) for r in await cur.fetchall()]
+        return await self._members(f"m.team_id = ? AND m.status IN ({marks}) ORDER BY m.seq", (team_id, *statuses))
 
     async def of_user(self, user_id: int, statuses: tuple[str, ...] = ACTIVE) -> list[Membership]:
         """A person's rows in every team, in the given states."""
         marks = ",".join("?" * len(statuses))
-        async with self.conn.execute(
-            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
-            f"WHERE m.user_id = ? AND m.status IN ({marks}) ORDER BY m.team_id",
-            (user_id, *statuses),
-        ) as cur:
-            return [_member(r) for r in await cur.fetchall()]
+        return await self._members(f"m.user_id = ? AND m.status IN ({marks}) ORDER BY m.team_id", (user_id, *statuses))
 
     async def captained_by(self, user_id: int) -> list[Team]:
         """Teams whose captain is this person."""
@@ -266,11 +251,7 @@ class TeamsRepository:
     # -- notices owed after commit -------------------------------------------------------
     async def with_notices(self) -> list[Membership]:
         """Rows that owe someone a message."""
-        async with self.conn.execute(
-            f"SELECT {_MEMBER_COLS} FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id "
-            "WHERE m.notice IS NOT NULL ORDER BY m.changed_at, m.seq"
-        ) as cur:
-            return [_member(r) for r in await cur.fetchall()]
+        return await self._members("m.notice IS NOT NULL ORDER BY m.changed_at, m.seq", ())
 
     async def clear_notice(self, team_id: int, user_id: int, notice: str) -> None:
         """Mark a notice sent (unless a newer one replaced it meanwhile)."""

@@ -39,6 +39,16 @@ def clean_name(raw: str, *, limit: int) -> str:
     return name
 
 
+async def group_scope(db: Database, community_id: int, actor: Actor) -> int:
+    """The courtyard id of the actor's bound group in this community, 0 for a community-wide group."""
+    if not actor.in_group:
+        raise WrongChat("group")
+    chat = await ChatsRepository(db.reader).get(actor.chat_id)
+    if chat is None or chat.scope == "none" or chat.community_id != community_id:
+        raise WrongChat("bound")
+    return chat.courtyard_id or 0
+
+
 class CommunityService:
     """Binding chats to courtyards and tracking the chats the bot is in."""
 

@@ -239,6 +239,14 @@ def confirmed_and_waiting(queue: list[Person], capacity: int | None) -> tuple[li
     return queue[:capacity], queue[capacity:]
 
 
+async def _existing(repo: MeetingsRepository, meeting_id: int) -> MeetingRow:
+    """The meeting, or NotFound."""
+    meeting = await repo.get(meeting_id)
+    if meeting is None:
+        raise NotFound("meeting")
+    return meeting
+
+
 class MeetingService:
     """Meetings and what hangs off them; free of Telegram."""
 
@@ -429,17 +437,12 @@ class MeetingService:
     # -- reading ------------------------------------------------------------------
     async def meeting(self, meeting_id: int) -> MeetingRow:
         """One meeting of this community."""
-        found = await MeetingsRepository(self.db.reader).get(meeting_id)
-        if found is None:
-            raise NotFound("meeting")
-        return found
+        return await _existing(MeetingsRepository(self.db.reader), meeting_id)
 
     async def view(self, meeting_id: int, conn: aiosqlite.Connection | None = None) -> MeetingView:
         """A meeting with its answers and check-ins."""
         repo = MeetingsRepository(conn or self.db.reader)
-        meeting = await repo.get(meeting_id)
-        if meeting is None:
-            raise NotFound("meeting")
+        meeting = await _existing(repo, meeting_id)
         counts = await repo.counts(meeting_id)
         confirmed, waiting = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
         organiser = await repo.person(meeting.organiser_id) if meeting.organiser_id else None
@@ -494,9 +497,7 @@ class MeetingService:
         now = self._now()
         async with self.db.transaction() as conn:
             repo = MeetingsRepository(conn)
-            meeting = await repo.get(meeting_id)
-            if meeting is None:
-                raise NotFound("meeting")
+            meeting = await _existing(repo, meeting_id)
             self._require_open(meeting, now)
             before, _ = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
             previous = await repo.answer_of(meeting_id, user_id)
@@ -614,9 +615,7 @@ class MeetingService:
         now = self._now()
         async with self.db.transaction() as conn:
             repo = MeetingsRepository(conn)
-            meeting = await repo.get(meeting_id)
-            if meeting is None:
-                raise NotFound("meeting")
+            meeting = await _existing(repo, meeting_id)
             self._require_manager(actor, meeting)
             if not await repo.cancel(meeting_id, now):
                 raise InvalidInput("meeting_cancelled")
@@ -641,9 +640,7 @@ class MeetingService:
             raise BadTime("past")
         async with self.db.transaction() as conn:
             repo = MeetingsRepository(conn)
-            meeting = await repo.get(meeting_id)
-            if meeting is None:
-                raise NotFound("meeting")
+            meeting = await _existing(repo, meeting_id)
             self._require_manager(actor, meeting)
             self._require_open(meeting, now)
             await repo.move(meeting_id, starts_at, now)
@@ -666,9 +663,7 @@ class MeetingService:
     async def minutes(self, meeting_id: int) -> MinutesView:
         """Attendance, decisions and tasks of a meeting."""
         repo = MeetingsRepository(self.db.reader)
-        meeting = await repo.get(meeting_id)
-        if meeting is None:
-            raise NotFound("meeting")
+        meeting = await _existing(repo, meeting_id)
         return MinutesView(meeting, await repo.attendees(meeting_id), await repo.tasks(meeting_id))
 
     async def start_minutes(self, actor: Actor, meeting_id: int) -> MinutesView:

@@ -13,9 +13,9 @@ import aiosqlite
 from bot.clock import Clock, to_ts
 from bot.numbers import typed_number
 from bot.services.actor import Actor
-from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
+from bot.services.community import group_scope
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from storage.applied import AppliedUpdatesRepository
-from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from storage.polls import NewPoll, Poll, PollsRepository
@@ -164,17 +164,9 @@ class PollService:
         # Not hex of the HMAC's length, so it can never collide with a real voter's key.
         return "x" + secrets.token_hex(16)
 
-    async def _scope(self, actor: Actor) -> int:
-        if not actor.in_group:
-            raise WrongChat("group")
-        chat = await ChatsRepository(self.db.reader).get(actor.chat_id)
-        if chat is None or chat.scope == "none" or chat.community_id != self.community_id:
-            raise WrongChat("bound")
-        return chat.courtyard_id or 0
-
     async def require_launcher(self, actor: Actor) -> int:
         """Backbone here, social workers and the committee chair launch polls; return the courtyard scope."""
-        scope = await self._scope(actor)
+        scope = await group_scope(self.db, self.community_id, actor)
         if actor.is_backbone_here:
             return scope
         if await PollsRepository(self.db.reader).committee_position(actor.user_id) == "chair":
@@ -296,7 +288,7 @@ class PollService:
 
     async def open_polls(self, actor: Actor) -> list[PollView]:
         """The open polls of the actor's chat, newest first."""
-        await self._scope(actor)
+        await group_scope(self.db, self.community_id, actor)
         return [await self.view(p.id) for p in await PollsRepository(self.db.reader).open_in_chat(actor.chat_id)]
 
     async def close(self, actor: Actor, poll_id: int) -> Poll:

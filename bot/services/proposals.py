@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
-from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
+from bot.services.community import group_scope
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from storage.applied import AppliedUpdatesRepository
-from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.proposals import Proposal, ProposalsRepository
 
@@ -73,12 +73,7 @@ class ProposalService:
 
     async def scope_of(self, actor: Actor) -> int:
         """The courtyard id of the actor's chat, 0 for a community-wide chat."""
-        if not actor.in_group:
-            raise WrongChat("group")
-        chat = await ChatsRepository(self.db.reader).get(actor.chat_id)
-        if chat is None or chat.scope == "none" or chat.community_id != self.community_id:
-            raise WrongChat("bound")
-        return chat.courtyard_id or 0
+        return await group_scope(self.db, self.community_id, actor)
 
     async def propose(
         self, actor: Actor, raw_title: str, photo_file_id: str | None, *, confirmed: bool = False

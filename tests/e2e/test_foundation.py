@@ -78,6 +78,16 @@ async def test_group_admin_counts_as_backbone_but_not_as_social_worker(h: Harnes
     assert await h.scalar("SELECT locale FROM chats WHERE chat_id = ?", GROUP.id) == "en"
 
 
+async def test_language_button_confirms_in_the_language_chosen(h: Harness) -> None:
+    await h.send(b.callback(AUNT, b.private(AUNT), cb.LANG.build("en")))
+    assert h.fake.of("editMessageText", AUNT.id)[-1].text == "OK, I will speak English here."
+    await h.send(b.callback(AUNT, b.private(AUNT), cb.LANG.build("zh")))
+    assert h.fake.of("editMessageText", AUNT.id)[-1].text == "好的，以后我在这里说中文。"
+    h.fake.admins[GROUP.id] = [ADMIN.id]
+    await h.send(b.callback(ADMIN, GROUP, cb.LANG.build("en")))
+    assert h.fake.of("editMessageText", GROUP.id)[-1].text == "OK, I will speak English here."
+
+
 async def test_grant_and_revoke_backbone_by_reply(h: Harness) -> None:
     await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
     await h.send(b.message(AUNT, GROUP, "大家好"))
