@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 ELLIPSIS = "…"
@@ -45,3 +46,10 @@ def truncate_html(text: str, limit: int) -> str:
     out.append(ELLIPSIS)
     out.extend(f"</{name}>" for name in reversed(stack))
     return "".join(out)
+
+
+def to_plain(text: str) -> str:
+    """The text a reader sees of Telegram HTML: tags dropped, entities decoded (for popups and pictures)."""
+    if "<" not in text and "&" not in text:
+        return text
+    return html.unescape(_TAG_RE.sub("", text))

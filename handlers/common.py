@@ -16,7 +16,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.callback_data import Family, ForgedData
 from bot.context import BotContext
-from bot.html_text import truncate_html
+from bot.html_text import to_plain, truncate_html
 from bot.i18n import Translator, resolve_locale
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied, WrongChat
@@ -178,8 +178,10 @@ async def edit(query: CallbackQuery, text: str, **kwargs: Any) -> None:
 
 async def answer(query: CallbackQuery, text: str = "", *, alert: bool = False) -> None:
     """Answer a button press at once; Telegram allows 200 characters."""
+    # The popup shows plain text: translated messages are HTML with escaped values ("花&amp;草").
+    text = to_plain(text)[:200]
     try:
-        await query.answer(text[:200] if text else None, show_alert=alert)
+        await query.answer(text or None, show_alert=alert)
     except TelegramError as exc:
         # A late answer ("query is too old") must not undo work already committed.
         log.info("answerCallbackQuery failed: %s", type(exc).__name__)

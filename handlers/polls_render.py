@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cb
 from bot.clock import from_ts
+from bot.html_text import to_plain
 from bot.i18n import Html, Translator, esc
 from bot.services.errors import DomainError, InvalidInput, PermissionDenied
 from bot.services.polls import PollView
@@ -232,21 +233,15 @@ def chart_input(t: Translator, view: PollView) -> ChartInput:
     """What the bar chart shows: plain text (the chart escapes nothing and needs nothing escaped)."""
     labels = [_short(f"{o.position}. {o.label}", CHART_LABEL) for o in view.options]
     value_labels = [
-        _plain(t.ngettext("{count} vote", "{count} votes", o.votes, count=t.number(o.votes)))
+        to_plain(t.ngettext("{count} vote", "{count} votes", o.votes, count=t.number(o.votes)))
         + " · "
         + _share(t, o.votes, view.voters)
         for o in view.options
     ]
-    subtitle = _plain(turnout_line(t, view))
+    subtitle = to_plain(turnout_line(t, view))
     return ChartInput(
         _short(view.poll.question, 80), labels, [float(o.votes) for o in view.options], value_labels, subtitle
     )
-
-
-def _plain(html_text: str) -> str:
-    """Text without tags and entities, for pictures."""
-    text = re.sub(r"<[^>]*>", "", html_text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def render_reminder(t: Translator, view: PollView, missing: list[tuple[int, str]], *, automatic: bool) -> str:
@@ -302,10 +297,10 @@ def render_polls_list(t: Translator, views: list[PollView]) -> tuple[str, Inline
 
 
 def vote_answer(t: Translator, chosen: list[str]) -> str:
-    """The short answer to a vote press (plain text: callback answers are not HTML)."""
+    """The short answer to a vote press."""
     if not chosen:
         return t._("Your vote was withdrawn.")
-    return _plain(t._("Your vote: {choices}", choices=t.join(chosen)))
+    return t._("Your vote: {choices}", choices=t.join(chosen))
 
 
 def polls_error(t: Translator, exc: DomainError) -> str:

@@ -184,20 +184,22 @@ def choose_prompt(t: Translator, action: str) -> str:
 
 def render_join(t: Translator, result: JoinResult) -> str:
     """What a person is told after pressing sign up (at most 200 characters)."""
-    team, n = result.team.name, result.position
+    team, n, status = result.team.name, result.position, result.status
     if result.already:
-        return {
-            "member": t._("You are already in {team} (number {n}).", team=team, n=n),
-            "waitlist": t._("You are already on the waitlist of {team} (number {n}).", team=team, n=n),
-        }.get(result.status, t._("Your request for {team} is waiting for the captain.", team=team))
-    return {
-        "member": t._("Signed up for {team}! You are number {n}.", team=team, n=n),
-        "waitlist": t._(
+        if status == "member":
+            return t._("You are already in {team} (number {n}).", team=team, n=n)
+        if status == "waitlist":
+            return t._("You are already on the waitlist of {team} (number {n}).", team=team, n=n)
+        return t._("Your request for {team} is waiting for the captain.", team=team)
+    if status == "member":
+        return t._("Signed up for {team}! You are number {n}.", team=team, n=n)
+    if status == "waitlist":
+        return t._(
             "{team} is full. You are number {n} on the waitlist; I will tell you when a place frees up.",
             team=team,
             n=n,
-        ),
-    }.get(result.status, t._("Request sent to the captain of {team}. I will tell you the answer.", team=team))
+        )
+    return t._("Request sent to the captain of {team}. I will tell you the answer.", team=team)
 
 
 def render_leave(t: Translator, team: Team, previous: str) -> str:

@@ -189,6 +189,8 @@ async def test_names_are_escaped_and_overlong_names_refused(h: Harness) -> None:
     evil = b.TgUser(100009, "<i>坏</i>&人")
     team_id = await h.scalar("SELECT id FROM teams")
     await h.send(press(evil, "join", team_id))
+    # A popup is plain text: it shows the name as typed, neither escaped nor as markup.
+    assert last_answer(h) == "报名成功！您是<b>墙&绘</b>🎨的第1位。"
     await h.send(b.message(evil, GROUP, "/roster"))
     assert "&lt;i&gt;坏&lt;/i&gt;&amp;人" in h.fake.last_text(GROUP.id)
 
