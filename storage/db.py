@@ -16,7 +16,6 @@ import aiosqlite
 from storage.inline import InlineConnection
 
 MAX_GROUP_COMMIT = 256
-GROUP_COMMIT_WAIT_S = 0.25
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -116,8 +115,11 @@ class Database:
         self._waiting += 1
         try:
             await self._lock.acquire()
-        finally:
+        except BaseException:
             self._waiting -= 1
+            self._orphaned()
+            raise
+        self._waiting -= 1
         commit_waiter: asyncio.Future[None] | None = None
         failure: BaseException | None = None
         try:
@@ -184,24 +186,19 @@ class Database:
             # We committed: yield once so the blocks committed with us, already woken in the
             # order they ran, resume first. Awaiting a done future would not yield at all.
             await asyncio.sleep(0)
-            waiter.result()
-            return
-        # The block expected to commit may be cancelled before it runs; commit ourselves then.
-        rescue = asyncio.get_running_loop().call_later(GROUP_COMMIT_WAIT_S, self._schedule_rescue, waiter)
-        try:
-            await waiter
-        finally:
-            rescue.cancel()
+        await waiter
 
-    def _schedule_rescue(self, waiter: asyncio.Future[None]) -> None:
-        if not waiter.done():
-            task = asyncio.ensure_future(self._rescue(waiter))
+    def _orphaned(self) -> None:
+        # A block that left the COMMIT to those queued behind it relies on one of them running.
+        # When the last of them is cancelled instead, commit the finished blocks in a task.
+        if self._waiting == 0 and self._batch:
+            task = asyncio.ensure_future(self._rescue())
             self._rescues.add(task)
             task.add_done_callback(self._rescues.discard)
 
-    async def _rescue(self, waiter: asyncio.Future[None]) -> None:
+    async def _rescue(self) -> None:
         async with self._lock:
-            if not waiter.done():
+            if self._batch:
                 await self._commit_batch(self.writer)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:

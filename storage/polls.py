@@ -196,16 +196,15 @@ class PollsRepository:
     async def ballot(self, poll_id: int, voter_key: str) -> tuple[int, list[int]] | None:
         """(seq, chosen positions) of a ballot."""
         async with self.conn.execute(
-            "SELECT seq FROM poll_ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key)
+            "SELECT b.seq, group_concat(c.position) FROM poll_ballots b LEFT JOIN poll_choices c "
+            "ON c.poll_id = b.poll_id AND c.voter_key = b.voter_key WHERE b.poll_id = ? AND b.voter_key = ? "
+            "GROUP BY b.seq",
+            (poll_id, voter_key),
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
-        async with self.conn.execute(
-            "SELECT position FROM poll_choices WHERE poll_id = ? AND voter_key = ? ORDER BY position",
-            (poll_id, voter_key),
-        ) as cur:
-            return int(row[0]), [int(r[0]) for r in await cur.fetchall()]
+        return int(row[0]), sorted(int(p) for p in row[1].split(",")) if row[1] else []
 
     async def put_ballot(
         self, poll_id: int, voter_key: str, user_id: int | None, seq: int, positions: Iterable[int], now: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ MAX_AHEAD = timedelta(days=366)
 DEFAULT_REMIND_BEFORE = 3600
 REMIND_CHOICES = (3600, 86400, 0)  # 1 hour, 1 day, none: what the wizard cycles through
 NUDGE_INTERVAL_S = 600
+_LABELS_CACHED = 1000  # polls whose options are held in memory (first in, first out)
 ELECTORATES = ("all", "committee")
 # Outbox kinds: queued in the same transaction as the change that causes them (restart-safe).
 POLL_RESULTS = "poll_results"
@@ -150,9 +152,21 @@ class PollService:
         self.clock = clock
         self.community_id = community_id
         self._secret = ballot_secret
+        # Options never change once a poll exists, so votes read them from memory. The key holds
+        # created_at as well: a poll id could come back after its chat was deleted.
+        self._labels: OrderedDict[tuple[int, int], dict[int, str]] = OrderedDict()
 
     def _now(self) -> int:
         return to_ts(self.clock.now())
+
+    async def _option_labels(self, repo: PollsRepository, poll: Poll) -> dict[int, str]:
+        key = (poll.id, poll.created_at)
+        labels = self._labels.get(key)
+        if labels is None:
+            labels = self._labels[key] = {o.position: o.label for o in await repo.options(poll.id)}
+            if len(self._labels) > _LABELS_CACHED:
+                self._labels.popitem(last=False)
+        return labels
 
     def voter_key(self, poll_id: int, user_id: int) -> str:
         """The key of a person's ballot in a poll: stable for the bot, meaningless without its secret."""
@@ -226,7 +240,7 @@ class PollService:
                 raise NotFound("poll")
             if not poll.is_open or (poll.closes_at is not None and poll.closes_at <= now):
                 raise InvalidInput("poll_closed")
-            labels = {o.position: o.label for o in await repo.options(poll_id)}
+            labels = await self._option_labels(repo, poll)
             if position not in labels:
                 raise InvalidInput("no_such_option")
             if poll.electorate == "committee" and await repo.committee_position(actor.user_id) is None:

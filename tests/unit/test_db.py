@@ -153,6 +153,39 @@ async def test_group_commit_survives_a_cancelled_waiter(tmp_path: Path) -> None:
         await db.close()
 
 
+async def test_group_commit_when_the_block_left_to_commit_is_cancelled_before_it_runs(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    go = asyncio.Event()
+
+    async def add(name: str) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities(name, created_at) VALUES (?, 0)", (name,))
+            await go.wait()
+
+    lock = db._lock
+    real_release = lock.release
+
+    def release_then_cancel() -> None:
+        # "first" saw "doomed" queued and left the COMMIT to it; doomed goes away before it runs.
+        real_release()
+        lock.release = real_release  # type: ignore[method-assign]
+        doomed.cancel()
+
+    try:
+        first = asyncio.create_task(add("first"))
+        await asyncio.sleep(0.01)
+        doomed = asyncio.create_task(add("doomed"))
+        await asyncio.sleep(0.01)
+        lock.release = release_then_cancel  # type: ignore[method-assign]
+        go.set()
+        await asyncio.wait_for(first, 2)
+        assert doomed.cancelled()
+        names = {r[0] for r in await db.fetchall("SELECT name FROM communities")}
+        assert names == {"first"}
+    finally:
+        await db.close()
+
+
 async def test_group_commit_keeps_first_come_first_served(tmp_path: Path) -> None:
     db = await open_db(tmp_path / "a.sqlite3")
     second_round: list[int] = []
