@@ -7,6 +7,7 @@ from telegram.ext import Application
 from handlers import (
     admin,
     broadcast,
+    buttons,
     chats,
     dispatcher,
     fallback,
@@ -24,6 +25,7 @@ from handlers import (
 # Order matters only within a handler group; each module registers in group 0 unless it says.
 FEATURES = (
     middleware,
+    buttons,
     live,
     dispatcher,
     start,

@@ -11,10 +11,10 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.community import BindResult, CourtyardListing
 from bot.services.errors import DomainError, WrongChat
+from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
     answer,
-    buttons,
     command,
     command_args,
     edit,
@@ -233,5 +233,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("grant", grant))
     app.add_handler(command("revoke", revoke))
     app.add_handler(command("lang", choose_language))
-    app.add_handler(buttons(cb.BIND, press_bind))
-    app.add_handler(buttons(cb.LANG, press_language))
+    buttons(app, cb.BIND, press_bind)
+    buttons(app, cb.LANG, press_language)

@@ -12,10 +12,10 @@ from bot.context import BotContext
 from bot.i18n import Translator, esc
 from bot.services.broadcasts import BROADCAST, BROADCAST_REPORT, BroadcastReport, Notice, clean_notice
 from bot.services.errors import DomainError, InvalidInput, NotFound
+from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
     answer,
-    buttons,
     chat_translator_for_id,
     command,
     command_args,
@@ -237,7 +237,7 @@ async def report_after_restart(app: Application) -> None:  # type: ignore[type-a
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /broadcast and its outbox kinds."""
     app.add_handler(command("broadcast", start_broadcast))
-    app.add_handler(buttons(cb.BROADCAST, press_broadcast))
+    buttons(app, cb.BROADCAST, press_broadcast)
     app.bot_data.ext.dialogs[DRAFT] = replace_draft_text
     app.bot_data.ext.on_startup.append(report_after_restart)  # after the dispatcher's recovery
     outbox = dispatcher_of(app)

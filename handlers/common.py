@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest, RetryAfter, TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.callback_data import Family, ForgedData
@@ -36,11 +36,6 @@ def command(name: str | list[str], callback: Callback, *, private_only: bool = F
     if private_only:
         flt = flt & filters.ChatType.PRIVATE
     return CommandHandler(name, callback, filters=flt)
-
-
-def buttons(fam: Family, callback: Callback) -> CallbackQueryHandler[Any, None]:
-    """Route one callback family to its handler."""
-    return CallbackQueryHandler(callback, pattern=fam.pattern)
 
 
 def display_name(user: User) -> str:

@@ -1,15 +1,13 @@
-"""Last-resort routes: pending dialogs, unknown buttons, and the error handler."""
+"""Last-resort routes: pending dialogs and the error handler (unknown buttons: handlers/buttons.py)."""
 
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
-from bot.callback_data import FAMILIES
 from bot.context import BotContext
 from handlers.common import answer, reply, tr
 
@@ -35,15 +33,6 @@ async def continue_dialog(update: Update, context: BotContext) -> None:
     await handler(update, context, state)
 
 
-async def stale_button(update: Update, context: BotContext) -> None:
-    """Any button no family claimed: forged, or from an older version."""
-    query = update.callback_query
-    if query is None:
-        return
-    t = await tr(update, context)
-    await answer(query, t._("This button is no longer valid."))
-
-
 async def on_error(update: object, context: BotContext) -> None:
     """Log the update id and exception class (never message text) and apologise if possible."""
     exc = context.error
@@ -61,57 +50,10 @@ async def on_error(update: object, context: BotContext) -> None:
         log.warning("could not tell the user about an error: %s", type(inner).__name__)
 
 
-def _unclaimed(app: Application, data: object) -> bool:  # type: ignore[type-arg]
-    """True for button data that no feature's CallbackQueryHandler routes.
-
-    Asks the registered handlers rather than the declared families: a family declared before its
-    handler exists (or after it was removed) must still get an answer, or the client spins forever.
-    """
-    if not isinstance(data, str):
-        return True
-    heads, others = _claimed(app)
-    return not data.startswith(heads) and not any(_routes(pattern, data) for pattern in others)
-
-
-def _claimed(app: Application) -> tuple[tuple[str, ...], tuple[object, ...]]:  # type: ignore[type-arg]
-    """Family prefixes with a handler, and any other patterns; cached until handlers change."""
-    count = sum(len(handlers) for handlers in app.handlers.values())
-    cached = app.bot_data.extra.get("claimed_buttons")
-    if cached is not None and cached[0] == count:
-        return cached[1], cached[2]
-    family_of = {fam.pattern: fam.head for fam in FAMILIES.values()}
-    heads: list[str] = []
-    others: list[object] = []
-    for group, handlers in app.handlers.items():
-        for handler in handlers:
-            if group == FALLBACK_GROUP or not isinstance(handler, CallbackQueryHandler):
-                continue
-            pattern = handler.pattern
-            if isinstance(pattern, re.Pattern) and pattern.pattern in family_of:
-                heads.append(family_of[pattern.pattern])
-            else:
-                others.append(pattern)
-    app.bot_data.extra["claimed_buttons"] = (count, tuple(heads), tuple(others))
-    return tuple(heads), tuple(others)
-
-
-def _routes(pattern: object, data: str) -> bool:
-    if isinstance(pattern, re.Pattern):
-        return pattern.match(data) is not None
-    if isinstance(pattern, type):
-        return False  # arbitrary callback data objects: not used by this bot
-    if callable(pattern):
-        return bool(pattern(data))
-    return pattern is None
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the fallbacks in a late group and the error handler."""
     app.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, continue_dialog),
         group=FALLBACK_GROUP,
-    )
-    app.add_handler(
-        CallbackQueryHandler(stale_button, pattern=lambda data: _unclaimed(app, data)), group=FALLBACK_GROUP
     )
     app.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -12,9 +12,9 @@ from bot.i18n import Html, Translator
 from bot.services.errors import DomainError, NotFound
 from bot.services.meetings import NOTE, NOTICE, REMINDER, TASK_DUE, RsvpResult
 from handlers import meetings_admin, meetings_calendar, meetings_wizard
+from handlers.buttons import buttons
 from handlers.common import (
     answer,
-    buttons,
     chat_translator_for_id,
     command,
     command_args,
@@ -225,7 +225,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("meetings", show_meetings))
     app.add_handler(command("ics", meetings_calendar.ics_command))
     app.add_handler(command("checkin", checkin_command))
-    app.add_handler(buttons(cb.RSVP, press_rsvp))
+    buttons(app, cb.RSVP, press_rsvp)
     meetings_wizard.register(app)
     meetings_admin.register(app)
     ext = app.bot_data.ext

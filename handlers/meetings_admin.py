@@ -21,10 +21,10 @@ from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.meetings import MeetingView
+from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
     answer,
-    buttons,
     command,
     command_args,
     display_name,
@@ -425,7 +425,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the organiser's commands, buttons and dialogs."""
     app.add_handler(command("minutes", minutes_command))
     app.add_handler(command("task", task_command))
-    app.add_handler(buttons(cb.MEETING_ADMIN, press_admin))
-    app.add_handler(buttons(cb.MEETING_TASK, press_task))
+    buttons(app, cb.MEETING_ADMIN, press_admin)
+    buttons(app, cb.MEETING_TASK, press_task)
     app.bot_data.ext.dialogs[MINUTES] = typed_decisions
     app.bot_data.ext.dialogs[MOVE] = typed_move

@@ -27,7 +27,8 @@ from bot.services.meetings import (
     kind_of,
     split_agenda,
 )
-from handlers.common import actor_for, answer, buttons, command, command_args, reply, tr
+from handlers.buttons import buttons
+from handlers.common import actor_for, answer, command, command_args, reply, tr
 from handlers.common import pressed as button_pressed  # pressed() below moves the wizard's state
 from handlers.dispatcher import dispatcher
 from handlers.meetings_render import (
@@ -303,5 +304,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /meeting, /newmeeting, the wizard buttons and its dialog."""
     app.add_handler(command("meeting", quick_meeting))
     app.add_handler(command("newmeeting", new_meeting))
-    app.add_handler(buttons(cb.MEETING_WIZARD, press_wizard))
+    buttons(app, cb.MEETING_WIZARD, press_wizard)
     app.bot_data.ext.dialogs[DIALOG] = continue_wizard

@@ -28,10 +28,10 @@ from bot.services.polls import (
     clean_quorum,
     clean_spec,
 )
+from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
     answer,
-    buttons,
     chat_translator_for_id,
     command,
     command_args,
@@ -505,9 +505,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("vote", start_vote))
     app.add_handler(command("polls", list_polls))
     app.add_handler(command("outcome", outcome_command))
-    app.add_handler(buttons(cb.POLL_DRAFT, press_draft))
-    app.add_handler(buttons(cb.VOTE, press_vote))
-    app.add_handler(buttons(cb.POLL_ADMIN, press_admin))
+    buttons(app, cb.POLL_DRAFT, press_draft)
+    buttons(app, cb.VOTE, press_vote)
+    buttons(app, cb.POLL_ADMIN, press_admin)
     ext = app.bot_data.ext
     ext.dialogs[DRAFT] = setting_reply
     ext.dialogs[OUTCOME] = outcome_reply

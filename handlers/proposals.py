@@ -12,10 +12,10 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.numbers import typed_number
 from bot.services.errors import DomainError
+from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
     answer,
-    buttons,
     chat_translator_for_id,
     command,
     command_args,
@@ -271,7 +271,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO & caption, propose))
     app.add_handler(command(["themes", "proposals"], show_themes))
     app.add_handler(command("answer", answer_command))
-    app.add_handler(buttons(cb.PROPOSAL, press_proposal))
+    buttons(app, cb.PROPOSAL, press_proposal)
     ext = app.bot_data.ext
     ext.dialogs[CONFIRM] = keep_waiting
     ext.dialogs[PHOTO] = attach_photo

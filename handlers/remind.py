@@ -11,10 +11,10 @@ from bot.i18n import Translator
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.reminders import REMINDER, Reminder
 from bot.timeparse import Recurrence, TimeParseError
+from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
     answer,
-    buttons,
     chat_translator_for_id,
     command,
     command_args,
@@ -166,7 +166,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /remind, /reminders and the reminder outbox kind."""
     app.add_handler(command("remind", set_reminder))
     app.add_handler(command("reminders", list_reminders))
-    app.add_handler(buttons(cb.REMINDER, press_cancel))
+    buttons(app, cb.REMINDER, press_cancel)
     # A reminder sent twice is a small annoyance; a reminder lost is a missed meeting.
     dispatcher_of(app).register(REMINDER, Kind(render=draw_reminder, resend_ambiguous=True, on_done=after_reminder))
     app.bot_data.ext.on_startup.append(_repair)

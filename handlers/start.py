@@ -10,7 +10,8 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.errors import WrongChat
-from handlers.common import answer, buttons, command, edit, error_text, pressed, reply, tr
+from handlers.buttons import buttons
+from handlers.common import answer, command, edit, error_text, pressed, reply, tr
 
 
 def render_help(t: Translator, community: str) -> str:
@@ -236,5 +237,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("me", show_me))
     app.add_handler(command("forget", ask_forget))
     app.add_handler(command("cancel", cancel))
-    app.add_handler(buttons(cb.FORGET, press_forget))
-    app.add_handler(buttons(cb.MENU, press_menu))
+    buttons(app, cb.FORGET, press_forget)
+    buttons(app, cb.MENU, press_menu)

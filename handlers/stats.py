@@ -17,7 +17,8 @@ from bot.services.errors import DomainError
 from bot.services.stats import DEFAULT_DAYS, StatsService, StatsView
 from bot.stats_export import build_workbook
 from handlers import stats_render as r
-from handlers.common import actor_for, answer, buttons, command, pressed, reply, tr, user_translator
+from handlers.buttons import buttons
+from handlers.common import actor_for, answer, command, pressed, reply, tr, user_translator
 
 log = logging.getLogger(__name__)
 
@@ -137,4 +138,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /stats, /exportstats and the period buttons."""
     app.add_handler(command("stats", stats_cmd))
     app.add_handler(command("exportstats", export_cmd))
-    app.add_handler(buttons(cb.STATS, press_period))
+    buttons(app, cb.STATS, press_period)

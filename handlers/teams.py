@@ -26,10 +26,10 @@ from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from bot.services.teams import ROSTER, Notice, TeamsService, parse_capacity, split_team_prefix
 from handlers import teams_render as r
+from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
     answer,
-    buttons,
     chat_translator_for_id,
     command,
     command_args,
@@ -615,9 +615,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("callteam", call_team))
     app.add_handler(command("teamsettings", team_settings))
     app.add_handler(command("exportroster", export_roster))
-    app.add_handler(buttons(cb.TEAM, press_team))
-    app.add_handler(buttons(cb.TEAM_SET, press_setting))
-    app.add_handler(buttons(cb.TEAM_DECIDE, press_decision))
+    buttons(app, cb.TEAM, press_team)
+    buttons(app, cb.TEAM_SET, press_setting)
+    buttons(app, cb.TEAM_DECIDE, press_decision)
     app.add_handler(TypeHandler(Update, after_update), group=AFTER_GROUP)
     data = app.bot_data
     data.extra["teams_drain_lock"] = asyncio.Lock()
