@@ -53,6 +53,17 @@ class Membership:
 
 
 @dataclass(frozen=True)
+class JoinState:
+    """What a sign-up needs to know, read in one statement."""
+
+    status: str | None  # the person's current state in the team, if they ever signed up
+    seq: int | None
+    known_person: bool  # a users row exists
+    members: int
+    waitlist: int
+
+
+@dataclass(frozen=True)
 class Counts:
     members: int = 0
     waitlist: int = 0
@@ -153,6 +164,19 @@ class TeamsRepository:
     async def membership(self, team_id: int, user_id: int) -> Membership | None:
         """A person's row in a team."""
         return await self._one_member("m.team_id = ? AND m.user_id = ?", (team_id, user_id))
+
+    async def join_state(self, team_id: int, user_id: int) -> JoinState:
+        """The person's state, whether they are known, and the team's counts: one statement per press."""
+        async with self.conn.execute(
+            "SELECT m.status, m.seq, EXISTS(SELECT 1 FROM users WHERE user_id = ?2), "
+            "(SELECT n FROM team_counts WHERE team_id = ?1 AND status = 'member'), "
+            "(SELECT n FROM team_counts WHERE team_id = ?1 AND status = 'waitlist') "
+            "FROM (SELECT 1) LEFT JOIN team_members m ON m.team_id = ?1 AND m.user_id = ?2",
+            (team_id, user_id),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None  # one row always: the LEFT JOIN keeps it
+        return JoinState(row[0], row[1], bool(row[2]), row[3] or 0, row[4] or 0)
 
     async def by_seq(self, seq: int) -> Membership | None:
         """The row whose latest request has this number."""

@@ -254,25 +254,27 @@ class TeamsService:
         async with self.db.transaction() as conn:
             repo = TeamsRepository(conn)
             team = await self._team(repo, actor, team_id)
-            mine = await repo.membership(team.id, actor.user_id)
-            if mine is not None and mine.status in ACTIVE:
-                position = await repo.position(team.id, mine.status, mine.seq)
-                return JoinResult(team, mine.status, position, already=True)
+            state = await repo.join_state(team.id, actor.user_id)
+            if state.status in ACTIVE and state.seq is not None:
+                position = await repo.position(team.id, state.status, state.seq)
+                return JoinResult(team, state.status, position, already=True)
             if not team.open:
                 raise InvalidInput("signup_closed")
             if not self.accepting(team, now):
                 raise InvalidInput("deadline_passed")
-            await self._ensure_person(conn, actor, now)
+            if not state.known_person:
+                # The middleware records everyone it sees; this covers a person it has not (yet).
+                await UsersRepository(conn).touch(actor.user_id, actor.display_name, None, now)
             notice = None
             if team.approval and not self.can_manage(actor, team):
-                status, notice = "pending", "requested"
-            elif team.capacity is None or await repo.count(team.id, "member") < team.capacity:
-                status = "member"
+                status, notice, ahead = "pending", "requested", await repo.count(team.id, "pending")
+            elif team.capacity is None or state.members < team.capacity:
+                status, ahead = "member", state.members
             else:
-                status = "waitlist"
+                status, ahead = "waitlist", state.waitlist
             await repo.request(team.id, actor.user_id, status, now, notice)
-            # The newest request is last in its state, so its place is that state's count.
-            position = await repo.count(team.id, status)
+            # The newest request is last in its state.
+            position = ahead + 1
         self._changed.add(team.id)
         self._notices_waiting |= notice is not None
         return JoinResult(team, status, position, already=False)
