@@ -207,15 +207,26 @@ class PollsRepository:
         return int(row[0]), sorted(int(p) for p in row[1].split(",")) if row[1] else []
 
     async def put_ballot(
-        self, poll_id: int, voter_key: str, user_id: int | None, seq: int, positions: Iterable[int], now: int
+        self,
+        poll_id: int,
+        voter_key: str,
+        user_id: int | None,
+        seq: int,
+        positions: Iterable[int],
+        now: int,
+        *,
+        first: bool = False,
     ) -> None:
-        """Create or replace a ballot with exactly these choices."""
+        """Create or replace a ballot with exactly these choices (first: the voter has no ballot yet)."""
         await self.conn.execute(
             "INSERT INTO poll_ballots(poll_id, voter_key, user_id, seq, cast_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(poll_id, voter_key) DO UPDATE SET seq = excluded.seq, cast_at = excluded.cast_at",
             (poll_id, voter_key, user_id, seq, now),
         )
-        await self.conn.execute("DELETE FROM poll_choices WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key))
+        if not first:
+            await self.conn.execute(
+                "DELETE FROM poll_choices WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key)
+            )
         await self.conn.executemany(
             "INSERT INTO poll_choices(poll_id, voter_key, position) VALUES (?, ?, ?)",
             [(poll_id, voter_key, p) for p in positions],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections import OrderedDict
@@ -171,7 +170,7 @@ class PollService:
     def voter_key(self, poll_id: int, user_id: int) -> str:
         """The key of a person's ballot in a poll: stable for the bot, meaningless without its secret."""
         message = f"{poll_id}:{user_id}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(self._secret, message, "sha256").hex()[:32]
 
     @staticmethod
     def _unlinked_key() -> str:
@@ -266,7 +265,9 @@ class PollService:
                 chosen = sorted(current)
             if chosen:
                 last = max(seq, existing[0]) if existing else seq
-                await repo.put_ballot(poll_id, key, None if poll.anonymous else actor.user_id, last, chosen, now)
+                await repo.put_ballot(
+                    poll_id, key, None if poll.anonymous else actor.user_id, last, chosen, now, first=existing is None
+                )
             else:
                 await repo.delete_ballot(poll_id, key)
         return VoteResult(poll, [labels[p] for p in chosen], stale=False)
