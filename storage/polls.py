@@ -291,6 +291,17 @@ class PollsRepository:
             (chat_id,),
         )
 
+    async def electorate_size(self, poll: Poll) -> int:
+        """How many people may vote: the committee, or everyone seen in the poll's chat."""
+        params: tuple[object, ...] = ()
+        if poll.electorate == "committee":
+            sql = "SELECT COUNT(*) FROM roles WHERE role = 'committee' AND scope_id = 0"
+        else:
+            sql, params = "SELECT COUNT(*) FROM chat_members WHERE chat_id = ?", (poll.chat_id,)
+        async with self.conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
     async def _numbered_names(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[int, str]]:
         """Rows of (number, display name): a choice's position or a person's id."""
         async with self.conn.execute(sql, params) as cur:

@@ -274,8 +274,9 @@ class PollService:
 
     async def view(self, poll_id: int) -> PollView:
         """The poll with its tally, voter count, electorate and (public polls) names."""
-        reader = self.db.reader
-        repo = PollsRepository(reader)
+        # A big poll's names and counts take milliseconds to read: off the event loop, so the
+        # votes arriving meanwhile are not held up by the tally they are changing.
+        repo = PollsRepository(self.db.bulk)
         poll = await repo.get(poll_id)
         if poll is None:
             raise NotFound("poll")
@@ -291,7 +292,7 @@ class PollService:
             for o in await repo.options(poll_id)
         ]
         voters = await repo.voter_count(poll_id)
-        electorate = len(await self._electorate(repo, poll))
+        electorate = await repo.electorate_size(poll)
         forgotten = 0 if poll.anonymous else sum(tally.values()) - named
         return PollView(poll, options, voters, max(electorate, voters), forgotten)
 
