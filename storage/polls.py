@@ -65,29 +65,15 @@ class NewPoll:
     remind_before: int | None
 
 
-def _poll(row: sqlite3.Row) -> Poll:
-    return Poll(
-        id=row["id"],
-        community_id=row["community_id"],
-        scope_id=row["scope_id"],
-        chat_id=row["chat_id"],
-        creator_id=row["creator_id"],
-        question=row["question"],
-        max_choices=row["max_choices"],
-        anonymous=bool(row["anonymous"]),
-        electorate=row["electorate"],
-        quorum=row["quorum"],
-        closes_at=row["closes_at"],
-        remind_before=row["remind_before"],
-        remind_at=row["remind_at"],
-        reminded_at=row["reminded_at"],
-        nudged_at=row["nudged_at"],
-        status=row["status"],
-        closed_at=row["closed_at"],
-        outcome=row["outcome"],
-        outcome_at=row["outcome_at"],
-        created_at=row["created_at"],
-    )
+_POLL_NCOLS = len(_POLL_COLS.split(","))
+
+
+def _poll(row: sqlite3.Row | tuple[object, ...]) -> Poll:
+    # Positional: the columns of _POLL_COLS are the fields of Poll in order (a name lookup in
+    # sqlite3.Row scans the column names, which a vote paid twenty times per press).
+    values = list(row)
+    values[7] = bool(values[7])  # anonymous
+    return Poll(*values)
 
 
 class PollsRepository:
@@ -134,6 +120,23 @@ class PollsRepository:
         async with self.conn.execute(f"SELECT {_POLL_COLS} FROM polls WHERE id = ?", (poll_id,)) as cur:
             row = await cur.fetchone()
         return _poll(row) if row else None
+
+    async def for_vote(self, poll_id: int, voter_key: str) -> tuple[Poll | None, tuple[int, list[int]] | None]:
+        """The poll and the voter's ballot as (seq, chosen positions), in one statement per press."""
+        async with self.conn.execute(
+            f"SELECT {_POLL_COLS}, b.seq, (SELECT group_concat(c.position) FROM poll_choices c "
+            "WHERE c.poll_id = p.id AND c.voter_key = ?2) "
+            "FROM polls p LEFT JOIN poll_ballots b ON b.poll_id = p.id AND b.voter_key = ?2 WHERE p.id = ?1",
+            (poll_id, voter_key),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None, None
+        poll = _poll(row[:_POLL_NCOLS])
+        if row[_POLL_NCOLS] is None:
+            return poll, None
+        chosen = row[_POLL_NCOLS + 1]
+        return poll, (int(row[_POLL_NCOLS]), sorted(int(p) for p in chosen.split(",")) if chosen else [])
 
     async def options(self, poll_id: int) -> list[Option]:
         """A poll's options in order."""
@@ -192,19 +195,6 @@ class PollsRepository:
         )
 
     # -- ballots -----------------------------------------------------------------------------------
-
-    async def ballot(self, poll_id: int, voter_key: str) -> tuple[int, list[int]] | None:
-        """(seq, chosen positions) of a ballot."""
-        async with self.conn.execute(
-            "SELECT b.seq, group_concat(c.position) FROM poll_ballots b LEFT JOIN poll_choices c "
-            "ON c.poll_id = b.poll_id AND c.voter_key = b.voter_key WHERE b.poll_id = ? AND b.voter_key = ? "
-            "GROUP BY b.seq",
-            (poll_id, voter_key),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        return int(row[0]), sorted(int(p) for p in row[1].split(",")) if row[1] else []
 
     async def put_ballot(
         self,

@@ -234,7 +234,7 @@ class PollService:
         key = self.voter_key(poll_id, actor.user_id)
         async with self.db.transaction() as conn:
             repo = PollsRepository(conn)
-            poll = await repo.get(poll_id)
+            poll, existing = await repo.for_vote(poll_id, key)
             if poll is None or poll.chat_id != actor.chat_id or poll.community_id != self.community_id:
                 raise NotFound("poll")
             if not poll.is_open or (poll.closes_at is not None and poll.closes_at <= now):
@@ -244,7 +244,6 @@ class PollService:
                 raise InvalidInput("no_such_option")
             if poll.electorate == "committee" and await repo.committee_position(actor.user_id) is None:
                 raise PermissionDenied("committee")
-            existing = await repo.ballot(poll_id, key)
             if poll.max_choices == 1:
                 # Presses of one person may be handled out of order; the later update wins.
                 if existing is not None and existing[0] > seq:

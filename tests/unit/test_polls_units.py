@@ -241,3 +241,12 @@ def test_anonymous_results_name_nobody() -> None:
     t = Catalogs().translator("zh_CN", TZ)
     text = render_results(t, _view(anonymous=True, voters=3))
     assert "居民" not in text and "1. <b>汉藏文化融合</b> — 3票 · 100%" in text
+
+
+def test_poll_columns_are_the_fields_of_poll_in_order() -> None:
+    """_poll() maps columns by position, so the two lists must not drift apart."""
+    import dataclasses
+
+    from storage.polls import _POLL_COLS, Poll
+
+    assert [c.strip() for c in _POLL_COLS.split(",")] == [f.name for f in dataclasses.fields(Poll)]
