@@ -23,6 +23,19 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
+class CourtyardApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application, plus: what an update deferred (storage/db.py defer) is written when it ends."""
+
+    async def process_update(self, update: object) -> None:
+        """Handle the update, then write its deferred bookkeeping (however the handlers ended)."""
+        try:
+            await super().process_update(update)
+        finally:
+            db = self.bot_data.db
+            if db is not None:
+                await db.flush_deferred()
+
+
 def build_application(
     config: Config,
     *,
@@ -38,6 +51,7 @@ def build_application(
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
     builder = (
         ApplicationBuilder()
+        .application_class(CourtyardApplication)
         .token(token)
         .context_types(context_types)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.community.timezone))

@@ -62,7 +62,12 @@ async def gate_update(update: Update, context: BotContext) -> None:
     if chat is not None and update.my_chat_member is None:
         await deps.services.community.record_chat(chat.id, chat.type, chat.title or "")
     if user is not None and chat is not None and not user.is_bot:
-        await deps.services.people.touch(user.id, display_name(user), user.language_code, chat.id)
+        # A button press writes who pressed it along with what the press changes (one commit,
+        # not two); commands and messages record the person at once, as their handlers may
+        # read that row before they change anything.
+        await deps.services.people.touch(
+            user.id, display_name(user), user.language_code, chat.id, defer=update.callback_query is not None
+        )
     message = update.message
     if message is not None and user is not None and message.text and message.text.startswith("/"):
         verdict = gate.throttle(user.id, time.monotonic())

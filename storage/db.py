@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -15,8 +17,16 @@ import aiosqlite
 
 from storage.inline import InlineConnection
 
+log = logging.getLogger(__name__)
+
 MAX_GROUP_COMMIT = 256
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+DeferredWrite = Callable[[aiosqlite.Connection], Awaitable[None]]
+# Small writes queued by the current task (one update): a context variable, so concurrent
+# updates never run each other's. The list is shared with tasks the update spawns, which is
+# why it is emptied in place when taken.
+_deferred: ContextVar[list[DeferredWrite] | None] = ContextVar("deferred_writes", default=None)
 
 
 class DatabaseTooNew(RuntimeError):
@@ -101,6 +111,49 @@ class Database:
             raise RuntimeError("database is not open")
         return self._reader
 
+    def defer(self, write: DeferredWrite) -> None:
+        """Queue a small write for the current task's next transaction, or flush_deferred() at its end.
+
+        Recording who pressed a button need not cost a commit of its own: it rides along with
+        the vote or sign-up the press makes, and an update that changes nothing writes it at
+        its end. Nothing acknowledged to anyone depends on it.
+        """
+        pending = _deferred.get()
+        if pending is None:
+            _deferred.set([write])
+        else:
+            pending.append(write)
+
+    async def flush_deferred(self) -> None:
+        """Write what the current task deferred, if anything (in one durable transaction)."""
+        if _deferred.get():
+            async with self.transaction():
+                pass
+
+    async def _run_deferred(self, conn: aiosqlite.Connection) -> None:
+        pending = _deferred.get()
+        if not pending:
+            return
+        writes = pending[:]
+        pending.clear()
+        # Their own savepoint: a failing block after them must not take them along, and their
+        # failing must not stop the block (they are bookkeeping; the block is what was asked).
+        await conn.execute("SAVEPOINT deferred")
+        try:
+            for write in writes:
+                await write(conn)
+        except Exception as exc:
+            log.warning("deferred write dropped: %s", type(exc).__name__)
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK TO deferred")
+                await conn.execute("RELEASE deferred")
+            else:
+                # SQLite rolled the whole transaction back (e.g. disk full): the batch is lost.
+                self._fail_batch(sqlite3.OperationalError("transaction rolled back"))
+                await conn.execute("BEGIN IMMEDIATE")
+            return
+        await conn.execute("RELEASE deferred")
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run the block atomically and return only after it is durably committed.
@@ -125,6 +178,7 @@ class Database:
         try:
             if not conn.in_transaction:
                 await conn.execute("BEGIN IMMEDIATE")
+            await self._run_deferred(conn)
             await conn.execute("SAVEPOINT unit")
             try:
                 yield conn

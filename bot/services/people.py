@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import aiosqlite
+
 from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, PermissionDenied, WrongChat
@@ -52,20 +54,32 @@ class PeopleService:
     def _now(self) -> int:
         return to_ts(self.clock.now())
 
-    async def touch(self, user_id: int, display_name: str, language_code: str | None, chat_id: int) -> None:
-        """Record that a person was seen in a chat (rate-limited by an in-memory cache)."""
+    async def touch(
+        self, user_id: int, display_name: str, language_code: str | None, chat_id: int, *, defer: bool = False
+    ) -> None:
+        """Record that a person was seen in a chat (rate-limited by an in-memory cache).
+
+        defer: write it with the update's first transaction instead of a commit of its own.
+        """
         now = self._now()
         key = (user_id, chat_id)
         cached = self._seen.get(key)
         if cached and cached[0] == display_name and cached[1] == language_code and now - cached[2] < _SEEN_REFRESH_S:
             return
-        async with self.db.transaction() as conn:
+
+        async def write(conn: aiosqlite.Connection) -> None:
             users = UsersRepository(conn)
             await users.touch(user_id, display_name, language_code, now)
             if chat_id == user_id:
                 await users.set_private_chat(user_id, True)
             else:
                 await users.touch_member(chat_id, user_id, now)
+
+        if defer:
+            self.db.defer(write)
+        else:
+            async with self.db.transaction() as conn:
+                await write(conn)
         self._seen[key] = (display_name, language_code, now)
         self._seen.move_to_end(key)
         while len(self._seen) > _SEEN_MAX:

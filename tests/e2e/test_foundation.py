@@ -142,6 +142,11 @@ async def test_forged_callbacks_change_nothing(h: Harness) -> None:
     answers = h.fake.answers()
     assert len(answers) == 7
     assert all(a.params.get("text") in ("这个按钮已经失效了。", "抱歉，只有社工可以进行这个操作。") for a in answers)
+    # The presser is still recorded as seen in the group: a press that changes nothing writes
+    # its deferred bookkeeping when the update ends.
+    assert await h.rows("SELECT user_id FROM chat_members WHERE chat_id = ? AND user_id = ?", GROUP.id, AUNT.id) == [
+        (AUNT.id,)
+    ]
 
 
 async def test_bot_added_and_removed_is_recorded(h: Harness) -> None:

@@ -2,9 +2,10 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
-from storage.db import Database, DatabaseTooNew, available_migrations
+from storage.db import Database, DatabaseTooNew, DeferredWrite, available_migrations
 from storage.lock import InstanceLock, LockHeld
 
 
@@ -200,5 +201,43 @@ async def test_group_commit_keeps_first_come_first_served(tmp_path: Path) -> Non
     try:
         await asyncio.gather(*(two_steps(i) for i in range(40)))
         assert second_round == list(range(40))
+    finally:
+        await db.close()
+
+
+async def test_deferred_writes_ride_with_their_own_tasks_next_transaction(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "a.sqlite3")
+    commits: list[str] = []
+    db.writer.raw.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+
+    def community(name: str) -> DeferredWrite:
+        async def write(conn: aiosqlite.Connection) -> None:
+            await conn.execute("INSERT INTO communities(name, created_at) VALUES (?, 0)", (name,))
+
+        return write
+
+    async def press(i: int, fails: bool) -> None:
+        db.defer(community(f"seen{i}"))
+        await asyncio.sleep(0)  # other presses defer theirs meanwhile
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities(name, created_at) VALUES (?, 0)", (f"vote{i}",))
+            if fails:
+                raise ValueError(i)
+
+    try:
+        await asyncio.gather(*(press(i, i == 3) for i in range(6)), return_exceptions=True)
+        names = {r[0] for r in await db.fetchall("SELECT name FROM communities")}
+        # Each press wrote its own deferred row, once, even the one whose block failed.
+        assert names == {f"seen{i}" for i in range(6)} | {f"vote{i}" for i in range(6) if i != 3}
+        assert len(commits) <= 2  # group commit: no commit of their own for the deferred rows
+
+        async def nothing_else() -> None:
+            db.defer(community("flushed"))
+            await db.flush_deferred()
+            await db.flush_deferred()  # nothing left: no second write
+
+        await asyncio.create_task(nothing_else())
+        rows = await db.fetchall("SELECT COUNT(*) FROM communities WHERE name = 'flushed'")
+        assert rows[0][0] == 1
     finally:
         await db.close()
