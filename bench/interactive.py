@@ -160,13 +160,14 @@ async def _paced(
     make: Callable[[Any, int], list[dict[str, Any]]],
     n: int,
     rate: float,
-) -> list[float]:
-    """p99 latency (seconds) of each of three runs at a steady rate."""
-    p99s = []
+) -> tuple[list[float], list[float]]:
+    """p50 and p99 latency (seconds) of each of three runs at a steady rate."""
+    p50s, p99s = [], []
     for index in range(3):
         _, latencies, _ = await _run(folder / f"paced-{index}", prepare, make, n, variant="real", rate=rate)
+        p50s.append(percentile(latencies, 50))
         p99s.append(percentile(latencies, 99))
-    return p99s
+    return p50s, p99s
 
 
 async def bench_interactive(
@@ -195,12 +196,19 @@ async def bench_interactive(
     if bare:
         emit(f"{name}_ratio_vs_bare_ptb", statistics.median(result.ratios("ptb")), "x")
     emit(f"{name}_burst_p99_ms", percentile(result.latencies, 99) * 1000, "ms")
-    # Latency at a steady load of half the measured throughput (a burst only measures queueing).
+    # Latency at a steady load of half the measured throughput (a burst only measures queueing),
+    # then at three quarters of it, where the queue starts to show.
     paced = result.per_s("real", n) / 2
-    p99s = await _paced(folder / f"{name}-paced", prepare, make, n, paced)
+    p50s, p99s = await _paced(folder / f"{name}-paced", prepare, make, n, paced)
     emit(f"{name}_paced_rate", paced, "presses/s")
+    emit(f"{name}_p50_ms", statistics.median(p50s) * 1000, "ms (median of 3 runs)")
     emit(f"{name}_p99_ms", statistics.median(p99s) * 1000, "ms (median of 3 runs)")
     emit(f"{name}_p99_worst_ms", max(p99s) * 1000, "ms")
+    busy = result.per_s("real", n) * 3 / 4
+    p50s, p99s = await _paced(folder / f"{name}-busy", prepare, make, n, busy)
+    emit(f"{name}_busy_rate", busy, "presses/s")
+    emit(f"{name}_busy_p50_ms", statistics.median(p50s) * 1000, "ms (median of 3 runs)")
+    emit(f"{name}_busy_p99_ms", statistics.median(p99s) * 1000, "ms (median of 3 runs)")
 
 
 def run(folder: Path, quick: bool) -> None:
