@@ -23,10 +23,10 @@ MAX_GROUP_COMMIT = 256
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 DeferredWrite = Callable[[aiosqlite.Connection], Awaitable[None]]
-# Small writes queued by the current task (one update): a context variable, so concurrent
-# updates never run each other's. The list is shared with tasks the update spawns, which is
-# why it is emptied in place when taken.
-_deferred: ContextVar[list[DeferredWrite] | None] = ContextVar("deferred_writes", default=None)
+# Small writes queued by the current task (one update), with the database they are for: a
+# context variable, so concurrent updates never run each other's. The list is shared with
+# tasks the update spawns, which is why it is changed in place when taken.
+_deferred: ContextVar[list[tuple[Database, DeferredWrite]] | None] = ContextVar("deferred_writes", default=None)
 
 
 class DatabaseTooNew(RuntimeError):
@@ -112,30 +112,35 @@ class Database:
         return self._reader
 
     def defer(self, write: DeferredWrite) -> None:
-        """Queue a small write for the current task's next transaction, or flush_deferred() at its end.
-
-        Recording who pressed a button need not cost a commit of its own: it rides along with
-        the vote or sign-up the press makes, and an update that changes nothing writes it at
-        its end. Nothing acknowledged to anyone depends on it.
-        """
+        """Queue a small write for this task's next transaction here, or for flush_deferred() at its end."""
+        # Recording who pressed a button need not cost a commit of its own: it rides along with
+        # the vote or sign-up the press makes, and an update that changes nothing writes it at
+        # its end. Nothing acknowledged to anyone depends on it.
         pending = _deferred.get()
         if pending is None:
-            _deferred.set([write])
+            _deferred.set([(self, write)])
         else:
-            pending.append(write)
+            pending.append((self, write))
+
+    def _take_deferred(self) -> list[DeferredWrite]:
+        pending = _deferred.get()
+        if not pending:
+            return []
+        mine = [write for db, write in pending if db is self]
+        pending[:] = [(db, write) for db, write in pending if db is not self]
+        return mine
 
     async def flush_deferred(self) -> None:
         """Write what the current task deferred, if anything (in one durable transaction)."""
-        if _deferred.get():
+        pending = _deferred.get()
+        if pending and any(db is self for db, _ in pending):
             async with self.transaction():
                 pass
 
     async def _run_deferred(self, conn: aiosqlite.Connection) -> None:
-        pending = _deferred.get()
-        if not pending:
+        writes = self._take_deferred()
+        if not writes:
             return
-        writes = pending[:]
-        pending.clear()
         # Their own savepoint: a failing block after them must not take them along, and their
         # failing must not stop the block (they are bookkeeping; the block is what was asked).
         await conn.execute("SAVEPOINT deferred")

@@ -241,3 +241,22 @@ async def test_deferred_writes_ride_with_their_own_tasks_next_transaction(tmp_pa
         assert rows[0][0] == 1
     finally:
         await db.close()
+
+
+async def test_a_deferred_write_waits_for_its_own_database(tmp_path: Path) -> None:
+    first, second = await open_db(tmp_path / "a.sqlite3"), await open_db(tmp_path / "b.sqlite3")
+
+    async def write(conn: aiosqlite.Connection) -> None:
+        await conn.execute("INSERT INTO communities(name, created_at) VALUES ('deferred', 0)")
+
+    try:
+        first.defer(write)
+        async with second.transaction():
+            pass
+        await second.flush_deferred()
+        assert await second.fetchall("SELECT name FROM communities") == []
+        await first.flush_deferred()
+        assert [r[0] for r in await first.fetchall("SELECT name FROM communities")] == ["deferred"]
+    finally:
+        await first.close()
+        await second.close()
