@@ -12,10 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-Cell = str | int | float | datetime | None
-_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-_MAX_SHEET_TITLE = 31
-_BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
+from bot.export import DATETIME_FORMAT, Cell, sheet_title, xlsx_value
 
 
 @dataclass(frozen=True)
@@ -30,10 +27,11 @@ class Sheet:
 
 def _cells(sheet: WriteOnlyWorksheet, row: Sequence[Cell]) -> list[object]:
     out: list[object] = []
-    for value in row:
+    for raw in row:
+        value = xlsx_value(raw)
         if isinstance(value, datetime):
             cell = WriteOnlyCell(sheet, value)
-            cell.number_format = _DATETIME_FORMAT
+            cell.number_format = DATETIME_FORMAT
             out.append(cell)
         elif isinstance(value, str) and value.startswith("="):
             # A resident named "=HYPERLINK(…)" must stay text, never become a formula.
@@ -50,7 +48,7 @@ def build_workbook(sheets: Sequence[Sheet]) -> bytes:
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for spec in sheets:
-        sheet = book.create_sheet(spec.title.translate(_BAD_SHEET_CHARS).strip()[:_MAX_SHEET_TITLE] or "Sheet")
+        sheet = book.create_sheet(sheet_title(spec.title, "Sheet"))
         sheet.freeze_panes = "A2"
         for col, width in enumerate(spec.widths, start=1):
             sheet.column_dimensions[_column(col)].width = width

@@ -10,10 +10,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cb
 from bot.clock import from_ts
+from bot.export import Cell
 from bot.i18n import Translator
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.stats import PERIODS, ExportData, StatsView
-from bot.stats_export import Cell, Sheet
+from bot.stats_export import Sheet
 from handlers.common import error_text
 from handlers.meetings_render import kind_label
 from handlers.proposals_render import status_label

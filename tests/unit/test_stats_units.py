@@ -38,7 +38,9 @@ def test_workbook_keeps_formula_text_and_real_dates() -> None:
     moment = datetime(2026, 11, 29, 15, 30)
     data = build_workbook(
         [
-            Sheet("居民", ["居民", "时间", "次数"], [["=1+1", moment, 3], ["张大爷", None, 0]]),
+            Sheet(
+                "居民", ["居民", "时间", "次数"], [["=1+1", moment, 3], ["张大爷", None, 0], ["李\x00阿姨", None, 1]]
+            ),
             Sheet("bad/name:*", ["a"], []),
         ]
     )
@@ -49,6 +51,7 @@ def test_workbook_keeps_formula_text_and_real_dates() -> None:
     assert sheet["A2"].value == "=1+1" and sheet["A2"].data_type == "s"
     assert sheet["B2"].value == moment and sheet["B2"].number_format == "yyyy-mm-dd hh:mm"
     assert sheet["C3"].value == 0
+    assert sheet["A4"].value == "李阿姨"  # a NUL typed into a name is dropped, not fatal
 
 
 def test_ladder_names_and_period_buttons_in_chinese() -> None:

@@ -126,10 +126,16 @@ def test_live_roster_of_a_huge_team_fits_one_message() -> None:
 
 def test_exports_keep_formulas_as_text_and_open_in_openpyxl() -> None:
     headers = ["姓名", "时间"]
-    rows = [['=HYPERLINK("x")', datetime(2026, 11, 29, 10, 0)], ["+1", None], ["李阿姨", datetime(2026, 1, 1)]]
+    rows = [
+        ['=HYPERLINK("x")', datetime(2026, 11, 29, 10, 0)],
+        ["+1", None],
+        ["李阿姨", datetime(2026, 1, 1)],
+        ["王\x00奶\x1b奶", None],  # control characters, which Excel refuses, typed into a name
+    ]
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx("名单[1]", headers, rows)))
     sheet = book.active
-    assert sheet.title == "名单 1 "
+    assert sheet.title == "名单 1"
+    assert sheet["A5"].value == "王奶奶"
     assert sheet["A2"].value == '=HYPERLINK("x")' and sheet["A2"].data_type == "s"
     assert sheet["B2"].value == datetime(2026, 11, 29, 10, 0)
     text = to_csv(headers, rows).decode("utf-8")
