@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,9 +25,14 @@ class CalendarEvent:
     alarms: tuple[timedelta, ...] = ()
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def escape_text(value: str) -> str:
-    """Escape a TEXT value: backslash, semicolon, comma and line breaks."""
+    """Escape a TEXT value: backslash, semicolon, comma and line breaks; other control characters dropped."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
+    # RFC 5545 allows no control characters in TEXT but tab; some calendars reject the file.
+    value = _CONTROLS.sub("", value)
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

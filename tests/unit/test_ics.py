@@ -20,6 +20,7 @@ def unfold(content: str) -> list[str]:
 def test_text_values_are_escaped() -> None:
     assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
     assert escape_text("第一行\r\n第二行") == "第一行\\n第二行"
+    assert escape_text("碧水\x00苑\x1b\t会议室") == "碧水苑\t会议室"
 
 
 def test_times_are_utc() -> None:
