@@ -43,11 +43,6 @@ class Family:
         """The versioned prefix every button of the family starts with."""
         return f"{self.prefix}{VERSION}:"
 
-    @property
-    def pattern(self) -> str:
-        """Regex for CallbackQueryHandler routing."""
-        return "^" + re.escape(self.head)
-
     def build(self, action: str, *args: int) -> str:
         """Build button data; raises ValueError on a programming error."""
         if action not in self.actions or len(args) != self.nargs:
