@@ -240,3 +240,11 @@ async def test_command_flood_is_throttled_politely(h: Harness) -> None:
     assert texts.count("您发得太快了，请稍等几秒再试。") == 1
     assert texts.count("您想做什么？") == 4  # every one of the neighbour's commands
     assert len(texts) < 20
+
+
+async def test_every_declared_button_family_has_a_handler(h: Harness) -> None:
+    """A family declared but never routed would answer every press of it as a stale button."""
+    from handlers.buttons import router_of
+
+    assert set(router_of(h.app).routes) == {fam.head for fam in cb.FAMILIES.values()}
+    assert h.app.handlers[0][0] is router_of(h.app)  # first in group 0: presses skip the command handlers
