@@ -124,9 +124,9 @@ async def test_public_poll_vote_change_and_live_tally(h: Harness) -> None:
         "3. 环境美化 · 0",
     ]
 
-    assert await vote(h, AUNT, poll_id, 1) == "你投给了：汉藏文化融合"
-    assert await vote(h, UNCLE, poll_id, 2) == "你投给了：碧水蓝天"
-    assert await vote(h, AUNT, poll_id, 2) == "你投给了：碧水蓝天"  # changed her mind
+    assert await vote(h, AUNT, poll_id, 1) == "您投给了：汉藏文化融合"
+    assert await vote(h, UNCLE, poll_id, 2) == "您投给了：碧水蓝天"
+    assert await vote(h, AUNT, poll_id, 2) == "您投给了：碧水蓝天"  # changed her mind
     assert await tally(h, poll_id) == {2: 2}
     assert await h.scalar("SELECT COUNT(*) FROM poll_ballots WHERE poll_id = ?", poll_id) == 2
 
@@ -147,7 +147,7 @@ async def test_an_earlier_press_handled_late_does_not_win(h: Harness) -> None:
     await h.send(later)  # concurrent handling can finish the later press first
     await h.send(earlier)
     assert await tally(h, poll_id) == {2: 1}
-    assert h.fake.answers()[-1].params["text"] == "你投给了：碧水蓝天"  # the voter is told what counts
+    assert h.fake.answers()[-1].params["text"] == "您投给了：碧水蓝天"  # the voter is told what counts
 
 
 async def test_multiple_choice_with_a_maximum(h: Harness) -> None:
@@ -155,12 +155,12 @@ async def test_multiple_choice_with_a_maximum(h: Harness) -> None:
     poll_id = await start_poll(h, "周末活动 | 大扫除 | 种花 | 墙绘<彩> | 茶话会", settings=("kind",))
     assert await h.scalar("SELECT max_choices FROM polls") == 2
     assert "多选（最多2项）" in last(h, GROUP).text and "墙绘&lt;彩&gt;" in last(h, GROUP).text
-    assert await vote(h, AUNT, poll_id, 1) == "你投给了：大扫除"
-    assert await vote(h, AUNT, poll_id, 3) == "你投给了：大扫除和墙绘<彩>"  # answers are plain text
+    assert await vote(h, AUNT, poll_id, 1) == "您投给了：大扫除"
+    assert await vote(h, AUNT, poll_id, 3) == "您投给了：大扫除和墙绘<彩>"  # answers are plain text
     refused = await vote(h, AUNT, poll_id, 4)
     assert refused == "最多只能选2项。再点一次已选的选项可以取消。"
-    assert await vote(h, AUNT, poll_id, 1) == "你投给了：墙绘<彩>"  # unchosen
-    assert await vote(h, AUNT, poll_id, 3) == "你的选择已全部取消。"
+    assert await vote(h, AUNT, poll_id, 1) == "您投给了：墙绘<彩>"  # unchosen
+    assert await vote(h, AUNT, poll_id, 3) == "您已撤回投票。"
     assert await h.scalar("SELECT COUNT(*) FROM poll_ballots") == 0
     await vote(h, AUNT, poll_id, 2)
     await vote(h, UNCLE, poll_id, 2)
@@ -492,14 +492,14 @@ async def test_quorum_is_reported_in_the_results(h: Harness) -> None:
     await press(h, SW, GROUP, cb.POLL_DRAFT.build("quo", 0), last(h, GROUP))
     await reply_to(h, SW, GROUP, last(h, GROUP), "3")
     card = last(h, GROUP)
-    assert "法定人数：3人" in card.text
+    assert "最低投票人数：3人" in card.text
     await press(h, SW, GROUP, cb.POLL_DRAFT.build("go", 0), card)
     poll_id = int(await h.scalar("SELECT id FROM polls"))
     await vote(h, AUNT, poll_id, 1)
     await press(h, SW, GROUP, cb.POLL_ADMIN.build("close", poll_id), await tally_message(h, poll_id))
     await h.drain()
     results = [c.text for c in h.fake.sent(GROUP.id) if "结果" in c.text][-1]
-    assert "法定人数3人：未达到 ❌" in results and "仅供参考" in results
+    assert "最低投票人数3人：未达到 ❌" in results and "仅供参考" in results
 
 
 # -- outcome, lists, long results, /forget --------------------------------------------------------------
@@ -605,5 +605,5 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_polls_and_proposals(h
     assert await h.scalar("SELECT chat_id FROM live_messages WHERE kind = 'poll'") == new.id
     await h.send(b.message(UNCLE, new, "/polls"))
     assert "#1 选哪个主题" in h.fake.last_text(new.id)
-    assert await vote(h, UNCLE, poll_id, 2, chat=new) == "你投给了：碧水蓝天"
+    assert await vote(h, UNCLE, poll_id, 2, chat=new) == "您投给了：碧水蓝天"
     assert await tally(h, poll_id) == {1: 1, 2: 1}

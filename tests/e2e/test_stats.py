@@ -80,7 +80,7 @@ async def test_period_buttons_move_the_window_and_show_the_trend(h: Harness) -> 
     await h.send(b.message(SW, GROUP, "/stats"))
     card = h.fake.of("sendMessage", GROUP.id)[-1]
     assert "4位居民中有1位参与（25%）" in card.text
-    assert "↓ 上期 75%" in card.text
+    assert "↓（上期为 75%）" in card.text
     assert "本期上升一级及以上：1" in card.text
     await h.send(b.callback(SW, GROUP, cb.STATS.build("p", 90), message_id=card.message_id))
     edited = h.fake.of("editMessageText")[-1]

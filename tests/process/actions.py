@@ -291,7 +291,7 @@ def vote_actions(world: World, count: int = 30) -> list[Action]:
             )
 
             def acked(tr: Transcript, press: Update = press) -> bool:
-                return any(text.startswith("你投给了") for text in tr.answers_to(press))
+                return any(text.startswith("您投给了") for text in tr.answers_to(press))
 
             def stored(
                 conn: sqlite3.Connection, poll_id: int = poll_id, user_id: int = voter.id, p: int = position

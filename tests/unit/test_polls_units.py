@@ -234,7 +234,7 @@ def test_tally_fits_one_message_and_results_split() -> None:
     parts = split_html(render_results(t, view))
     assert len(parts) > 1 and all(len(p) <= 4096 and balanced(p) for p in parts)
     assert all(f"居民{i}号" in "".join(parts) for i in range(2000))
-    assert "法定人数5人：已达到 ✅" in parts[-1]
+    assert "最低投票人数5人：已达到 ✅" in parts[-1]
 
 
 def test_anonymous_results_name_nobody() -> None:
