@@ -51,7 +51,7 @@ async def test_propose_list_and_support(h: Harness) -> None:
     assert h.fake.answers()[-1].params["text"] == "已附议 #1（共1人）。"
     await press(h, ADMIN, GROUP, cb.PROPOSAL.build("sup", ids["汉藏文化融合"]), listing)
     await press(h, AUNT, GROUP, cb.PROPOSAL.build("sup", ids["汉藏文化融合"]), listing)  # her own
-    assert h.fake.answers()[-1].params["text"] == "这是你自己的提案，请邻居们来附议吧。"
+    assert h.fake.answers()[-1].params["text"] == "这是您自己的提案，请邻居们来附议吧。"
     await press(h, ADMIN, GROUP, cb.PROPOSAL.build("sup", ids["汉藏文化融合"]), listing)  # withdrawn
     assert h.fake.answers()[-1].params["text"] == "已取消对 #1 的附议。"
     supporters = await h.rows("SELECT user_id FROM proposal_supports")
@@ -136,7 +136,7 @@ async def test_backbone_answers_with_a_reason_and_the_proposer_is_told(h: Harnes
     assert "提案 #1 <b>汉藏文化融合</b>：<b>采纳</b>" in announcement
     assert "已列入本月计划 &lt;b&gt;" in announcement and f"tg://user?id={AUNT.id}" in announcement
     told = h.fake.last_text(AUNT.id)
-    assert "你的提案 #1「汉藏文化融合」有答复了" in told and "采纳" in told
+    assert "您的提案 #1「汉藏文化融合」有答复了" in told and "采纳" in told
     assert await h.rows("SELECT kind FROM dialogs") == [("proposal_photo",)]  # only her photo offer is left
 
     # In one go, by a social worker; an answered proposal leaves the /themes list.

@@ -230,7 +230,7 @@ def test_tally_fits_one_message_and_results_split() -> None:
     t = Catalogs().translator("zh_CN", TZ)
     view = _view(anonymous=False, voters=2000)
     tally = render_tally(t, view)
-    assert len(tally) <= 4096 and "……等" in tally and "选哪个 &lt;主题&gt;" in tally
+    assert len(tally) <= 4096 and "……还有" in tally and "选哪个 &lt;主题&gt;" in tally
     parts = split_html(render_results(t, view))
     assert len(parts) > 1 and all(len(p) <= 4096 and balanced(p) for p in parts)
     assert all(f"居民{i}号" in "".join(parts) for i in range(2000))
