@@ -101,7 +101,7 @@ async def _show_picker(update: Update, context: BotContext, text: str, chosen: s
     body, markup = picker(t, text, yards, chosen, total)
     query = update.callback_query
     if in_place and query is not None:
-        await edit(query, body, reply_markup=markup)
+        await edit(query, body, markup)
     else:
         await reply(update, body, reply_markup=markup)
 

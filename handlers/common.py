@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from telegram import CallbackQuery, Chat, Message, Update, User
+from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import CommandHandler, filters
@@ -162,10 +162,10 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     return await message.reply_text(truncate_html(text, MAX_TEXT), **kwargs)
 
 
-async def edit(query: CallbackQuery, text: str, **kwargs: Any) -> None:
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Edit the message a button sits on; a double tap's "message is not modified" is not an error."""
     try:
-        await query.edit_message_text(truncate_html(text, MAX_TEXT), **kwargs)
+        await query.edit_message_text(truncate_html(text, MAX_TEXT), reply_markup=markup)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise

@@ -22,16 +22,7 @@ from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.meetings import MeetingView
 from handlers.buttons import buttons
-from handlers.common import (
-    actor_for,
-    answer,
-    command,
-    command_args,
-    display_name,
-    pressed,
-    reply,
-    tr,
-)
+from handlers.common import actor_for, answer, command, command_args, display_name, edit, pressed, reply, tr
 from handlers.dispatcher import dispatcher
 from handlers.live import live
 from handlers.meetings_render import (
@@ -108,9 +99,9 @@ async def redraw_private(update: Update, context: BotContext, meeting_id: int) -
     actor = await actor_for(update, context)
     markup = rsvp_keyboard(t, view, manage=service.may_manage(actor, view.meeting))
     try:
-        await query.edit_message_text(render_notice(t, view, context.deps.clock.now()), reply_markup=markup)
+        await edit(query, render_notice(t, view, context.deps.clock.now()), markup)
     except BadRequest as exc:
-        # "Not modified" (the same answer twice) or a message too old to edit: the answer itself was saved.
+        # A message too old to edit: the answer itself was saved.
         log.info("private redraw skipped: %s", type(exc).__name__)
 
 
@@ -163,7 +154,7 @@ async def do_cancel(update: Update, context: BotContext, actor: Actor, view: Mee
         await reply(update, meeting_error(t, exc))
         return
     dispatcher(context).wake()
-    await query.edit_message_text(t._("The meeting was cancelled. I am telling the invited chats."))
+    await edit(query, t._("The meeting was cancelled. I am telling the invited chats."))
     await live(context).changed(context, LIVE, view.meeting.id)
 
 
@@ -216,8 +207,8 @@ async def do_move(update: Update, context: BotContext, actor: Actor, view: Meeti
         return
     await services.people.end_dialog(actor.user_id, actor.chat_id)
     dispatcher(context).wake()
-    await query.edit_message_text(
-        t._("Moved to {when}. I am telling the invited chats.", when=t.datetime(from_ts(moved.starts_at)))
+    await edit(
+        query, t._("Moved to {when}. I am telling the invited chats.", when=t.datetime(from_ts(moved.starts_at)))
     )
     await live(context).changed(context, LIVE, view.meeting.id)
 
@@ -376,7 +367,7 @@ async def press_task(update: Update, context: BotContext) -> None:
     await answer(query, t._("Marked as done. Thank you!"))
     name = view.task.owner_name or t._("(nobody)")
     owner: Html | str = mention(view.task.owner_id, name) if actor.in_group and view.task.owner_id else name
-    await query.edit_message_text(render_task(t, view, owner))
+    await edit(query, render_task(t, view, owner))
 
 
 # Anyone in a group could check in from home with a code or QR posted there.

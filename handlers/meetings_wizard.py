@@ -28,7 +28,7 @@ from bot.services.meetings import (
     split_agenda,
 )
 from handlers.buttons import buttons
-from handlers.common import actor_for, answer, command, command_args, reply, tr
+from handlers.common import actor_for, answer, command, command_args, edit, reply, tr
 from handlers.common import pressed as button_pressed  # pressed() below moves the wizard's state
 from handlers.dispatcher import dispatcher
 from handlers.meetings_render import (
@@ -140,13 +140,15 @@ async def step_view(
     return wizard_prompt(t, step), None
 
 
-async def show_step(update: Update, context: BotContext, actor: Actor, state: dict[str, Any], *, edit: bool) -> None:
+async def show_step(
+    update: Update, context: BotContext, actor: Actor, state: dict[str, Any], *, in_place: bool
+) -> None:
     """Ask the current step's question (editing the pressed message when a button moved the wizard)."""
     t = await tr(update, context)
     text, markup = await step_view(context, t, actor, state)
     query = update.callback_query
-    if edit and query is not None:
-        await query.edit_message_text(text, reply_markup=markup)
+    if in_place and query is not None:
+        await edit(query, text, markup)
     else:
         await reply(update, text, reply_markup=markup)
 
@@ -170,7 +172,7 @@ async def quick_meeting(update: Update, context: BotContext) -> None:
     draft = replace(draft, mode="here" if actor.in_group else "yards")
     state = {"step": "confirm" if actor.in_group else "targets", "quick": True, "draft": draft.to_state()}
     await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, DIALOG, state)
-    await show_step(update, context, actor, state, edit=False)
+    await show_step(update, context, actor, state, in_place=False)
 
 
 async def new_meeting(update: Update, context: BotContext) -> None:
@@ -198,7 +200,7 @@ async def new_meeting(update: Update, context: BotContext) -> None:
         return
     state = fresh_state(services.meetings)
     await services.people.start_dialog(actor.user_id, actor.chat_id, DIALOG, state)
-    await show_step(update, context, actor, state, edit=False)
+    await show_step(update, context, actor, state, in_place=False)
 
 
 async def continue_wizard(update: Update, context: BotContext, state: dict[str, Any]) -> None:
@@ -219,7 +221,7 @@ async def continue_wizard(update: Update, context: BotContext, state: dict[str, 
         await reply(update, meeting_error(t, exc, text))
         return
     await services.people.start_dialog(actor.user_id, actor.chat_id, DIALOG, nxt)
-    await show_step(update, context, actor, nxt, edit=False)
+    await show_step(update, context, actor, nxt, in_place=False)
 
 
 async def press_wizard(update: Update, context: BotContext) -> None:
@@ -251,7 +253,7 @@ async def press_wizard(update: Update, context: BotContext) -> None:
         return
     await services.people.start_dialog(actor.user_id, actor.chat_id, DIALOG, state)
     await answer(query)
-    await show_step(update, context, actor, state, edit=True)
+    await show_step(update, context, actor, state, in_place=True)
 
 
 async def finish(update: Update, context: BotContext, actor: Actor, state: dict[str, Any], create: bool) -> None:
@@ -263,7 +265,7 @@ async def finish(update: Update, context: BotContext, actor: Actor, state: dict[
     if not create:
         await services.people.end_dialog(actor.user_id, actor.chat_id)
         await answer(query)
-        await query.edit_message_text(t._("OK, the meeting was not created."))
+        await edit(query, t._("OK, the meeting was not created."))
         return
     try:
         meeting = await services.meetings.create(actor, Draft.from_state(state["draft"]))
@@ -276,7 +278,7 @@ async def finish(update: Update, context: BotContext, actor: Actor, state: dict[
     await services.people.end_dialog(actor.user_id, actor.chat_id)
     dispatcher(context).wake()
     await answer(query)
-    await query.edit_message_text(created_text(t, meeting, private=not actor.in_group))
+    await edit(query, created_text(t, meeting, private=not actor.in_group))
 
 
 def created_text(t: Translator, meeting: MeetingRow, *, private: bool) -> str:

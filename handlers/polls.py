@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Any
 
 from telegram import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot import callback_data as cb
@@ -29,16 +28,7 @@ from bot.services.polls import (
     clean_spec,
 )
 from handlers.buttons import buttons
-from handlers.common import (
-    actor_for,
-    answer,
-    chat_translator_for_id,
-    command,
-    command_args,
-    pressed,
-    reply,
-    tr,
-)
+from handlers.common import actor_for, answer, chat_translator_for_id, command, command_args, edit, pressed, reply, tr
 from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
 from handlers.live import Rendered, live, live_of
 from handlers.notify import mention
@@ -121,14 +111,6 @@ async def _draft_of(context: BotContext, actor: Actor, query: CallbackQuery) -> 
     return draft if message is not None and draft.card == message.message_id else None
 
 
-async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
-
-
 async def press_draft(update: Update, context: BotContext) -> None:
     """Settings-card buttons; only the person who started the draft acts, and is re-checked each time."""
     press = await pressed(update, context, cb.POLL_DRAFT)
@@ -145,7 +127,7 @@ async def press_draft(update: Update, context: BotContext) -> None:
         elif action == "cancel":
             await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
             await answer(query)
-            await _edit(query, t._("Poll cancelled."), None)
+            await edit(query, t._("Poll cancelled."), None)
         elif action in ("pick", "next"):
             await _picking(update, context, actor, draft, action, arg)
         elif action in ("dl", "quo"):
@@ -156,7 +138,7 @@ async def press_draft(update: Update, context: BotContext) -> None:
             draft = draft.toggled(action)
             await _save(context, actor, draft)
             await answer(query)
-            await _edit(query, *render_card(t, draft))
+            await edit(query, *render_card(t, draft))
     except DomainError as exc:
         await answer(query, polls_error(t, exc), alert=True)
 
@@ -175,7 +157,7 @@ async def _picking(update: Update, context: BotContext, actor: Actor, draft: Dra
         draft = replace(draft, picking=picked)
         await _save(context, actor, draft)
         await answer(query)
-        await _edit(query, *render_pick(t, open_ones, picked))
+        await edit(query, *render_pick(t, open_ones, picked))
         return
     chosen = [p for pid in picked for p in open_ones if p.id == pid]
     if len(chosen) < 2:
@@ -185,7 +167,7 @@ async def _picking(update: Update, context: BotContext, actor: Actor, draft: Dra
     draft = replace(draft, picking=None, question=question, options=[(p.title, p.id) for p in chosen])
     await _save(context, actor, draft)
     await answer(query)
-    await _edit(query, *render_card(t, draft))
+    await edit(query, *render_card(t, draft))
 
 
 async def _ask_setting(update: Update, context: BotContext, actor: Actor, draft: Draft, what: str) -> None:
@@ -242,7 +224,7 @@ async def _launch(update: Update, context: BotContext, actor: Actor, draft: Draf
     poll = await context.deps.services.polls.create(actor, draft.spec())
     await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
     await answer(query)
-    await _edit(query, t._("✅ Poll #{id} started.", id=poll.id), None)
+    await edit(query, t._("✅ Poll #{id} started.", id=poll.id), None)
     await post_tally(context, poll.id, actor.chat_id)
 
 

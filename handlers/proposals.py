@@ -20,6 +20,7 @@ from handlers.common import (
     command,
     command_args,
     display_name,
+    edit,
     pressed,
     reply,
     tr,
@@ -76,14 +77,14 @@ async def propose(update: Update, context: BotContext) -> None:
     await _saved(update, context, result.proposal)
 
 
-async def _saved(update: Update, context: BotContext, proposal: Proposal, *, edit: bool = False) -> None:
+async def _saved(update: Update, context: BotContext, proposal: Proposal, *, in_place: bool = False) -> None:
     """Confirm a saved proposal; without a photo, offer to add one by replying."""
     t = await tr(update, context)
     people = context.deps.services.people
     text = render_saved(t, proposal, ask_photo=proposal.photo_file_id is None)
     query = update.callback_query
-    if edit and query is not None:
-        await query.edit_message_text(text)
+    if in_place and query is not None:
+        await edit(query, text)
     else:
         await reply(update, text)
     if proposal.photo_file_id is None:
@@ -173,13 +174,13 @@ async def _confirm(update: Update, context: BotContext, save: bool) -> None:
     if not save:
         await services.people.end_dialog(actor.user_id, actor.chat_id)
         await answer(query)
-        await query.edit_message_text(t._("OK, the proposal was not saved."))
+        await edit(query, t._("OK, the proposal was not saved."))
         return
     state = pending[1]
     result = await services.proposals.propose(actor, state["title"], state.get("photo"), confirmed=True)
     assert result.proposal is not None
     await answer(query)
-    await _saved(update, context, result.proposal, edit=True)
+    await _saved(update, context, result.proposal, in_place=True)
 
 
 async def _ask_reason(update: Update, context: BotContext, proposal: Proposal, status: str) -> None:

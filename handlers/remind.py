@@ -18,6 +18,7 @@ from handlers.common import (
     chat_translator_for_id,
     command,
     command_args,
+    edit,
     error_text,
     pressed,
     reply,
@@ -131,7 +132,7 @@ async def press_cancel(update: Update, context: BotContext) -> None:
         return
     await answer(query, t._("Cancelled: {text}", text=cancelled.text))
     text, markup = render_list(t, await context.deps.services.reminders.active(actor.chat_id))
-    await query.edit_message_text(text, reply_markup=markup)
+    await edit(query, text, markup)
 
 
 async def draw_reminder(context: BotContext, item: OutboxItem) -> Outgoing | None:

@@ -18,7 +18,7 @@ from bot.services.stats import DEFAULT_DAYS, StatsService, StatsView
 from bot.stats_export import build_workbook
 from handlers import stats_render as r
 from handlers.buttons import buttons
-from handlers.common import actor_for, answer, command, pressed, reply, tr, user_translator
+from handlers.common import actor_for, answer, command, edit, pressed, reply, tr, user_translator
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +84,9 @@ async def press_period(update: Update, context: BotContext) -> None:
         return
     await answer(query)
     try:
-        await query.edit_message_text(
-            r.render_overview(t, view, scope_name(context, view)), reply_markup=r.period_keyboard(t, days)
-        )
+        await edit(query, r.render_overview(t, view, scope_name(context, view)), r.period_keyboard(t, days))
     except BadRequest as exc:
-        # "message is not modified" when the same period is pressed twice.
+        # A message too old to edit; the figures are still on screen.
         log.info("stats edit skipped: %s", type(exc).__name__)
 
 

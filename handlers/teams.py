@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from telegram import (
-    CallbackQuery,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -34,6 +33,7 @@ from handlers.common import (
     command,
     command_args,
     display_name,
+    edit,
     error_text,
     pressed,
     reply,
@@ -581,15 +581,6 @@ async def press_decision(update: Update, context: BotContext) -> None:
         await edit(query, done + "\n\n" + r.render_kick(t, roster), r.kick_keyboard(t, roster))
     else:
         await edit(query, done, None)
-
-
-async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message a button is on; an unchanged message is fine."""
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
 
 
 async def drain_at_start(app: Application) -> None:  # type: ignore[type-arg]
