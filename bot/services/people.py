@@ -74,16 +74,18 @@ class PeopleService:
                 await users.set_private_chat(user_id, True)
             else:
                 await users.touch_member(chat_id, user_id, now)
+            # Only once written: a command right after a press must not skip its own write and
+            # then find no users row.
+            self._seen[key] = (display_name, language_code, now)
+            self._seen.move_to_end(key)
+            while len(self._seen) > _SEEN_MAX:
+                self._seen.popitem(last=False)
 
         if defer:
             self.db.defer(write)
         else:
             async with self.db.transaction() as conn:
                 await write(conn)
-        self._seen[key] = (display_name, language_code, now)
-        self._seen.move_to_end(key)
-        while len(self._seen) > _SEEN_MAX:
-            self._seen.popitem(last=False)
 
     def forget_cached(self, user_id: int) -> None:
         """Drop in-memory knowledge of a person (after /forget or a role change)."""

@@ -260,3 +260,21 @@ async def test_a_deferred_write_waits_for_its_own_database(tmp_path: Path) -> No
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_deferred_touch_not_yet_written_does_not_excuse_the_next_one(tmp_path: Path) -> None:
+    from bot.services.people import PeopleService
+    from tests.fakes import FakeClock
+
+    db = await open_db(tmp_path / "a.sqlite3")
+    people = PeopleService(db, FakeClock(), frozenset())
+
+    async def press() -> None:
+        await people.touch(7, "李阿姨", "zh-hans", 7, defer=True)  # a button press: written later
+
+    try:
+        await asyncio.create_task(press())  # its task ended without a transaction or a flush
+        await people.touch(7, "李阿姨", "zh-hans", 7)  # a command right after: must write now
+        assert [tuple(r) for r in await db.fetchall("SELECT user_id FROM users")] == [(7,)]
+    finally:
+        await db.close()
