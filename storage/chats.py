@@ -99,6 +99,10 @@ class ChatsRepository:
             ),
         )
 
+    async def delete_private(self, user_id: int) -> None:
+        """Delete a person's private chat; its reminders, queued messages and dialogs cascade."""
+        await self.conn.execute("DELETE FROM chats WHERE chat_id = ? AND type = 'private'", (user_id,))
+
     async def set_active(self, chat_id: int, active: bool, now: int) -> None:
         """Mark a chat as reachable or not (bot removed, blocked)."""
         await self.conn.execute(

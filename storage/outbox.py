@@ -143,6 +143,10 @@ class OutboxRepository:
         async with self.conn.execute(f"SELECT {_COLS} FROM outbox WHERE status = 'sending'") as cur:
             return [_item(r) for r in await cur.fetchall()]
 
+    async def drop_chat(self, chat_id: int) -> None:
+        """Forget every message queued for or sent to a chat (a person who erased their data)."""
+        await self.conn.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
+
     async def cancel(self, kind: str, ref_id: int) -> int:
         """Cancel every pending item of an entity."""
         cur = await self.conn.execute(

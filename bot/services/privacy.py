@@ -6,7 +6,9 @@ from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
+from storage.chats import ChatsRepository
 from storage.db import Database
+from storage.outbox import OutboxRepository
 from storage.users import UsersRepository
 
 # A hook runs inside the forget transaction before the users row is deleted, for the
@@ -30,5 +32,8 @@ class PrivacyService:
         async with self.db.transaction() as conn:
             for hook in self._hooks:
                 await hook(conn, user_id)
+            # The private chat is theirs too: its reminders and queued messages must not outlive them.
+            await ChatsRepository(conn).delete_private(user_id)
+            await OutboxRepository(conn).drop_chat(user_id)
             deleted = await UsersRepository(conn).delete(user_id)
         return deleted > 0

@@ -177,6 +177,8 @@ async def test_forget_removes_the_persons_rows(h: Harness) -> None:
     await h.send(b.message(AUNT, GROUP, "/help"))
     await h.send(b.message(SW, GROUP, "/grant", reply_to=b.user_message(AUNT, GROUP)))
     await h.send(b.message(AUNT, GROUP, "/newteam 碧水苑护卫队"))  # as backbone
+    await h.send(b.message(AUNT, b.private(AUNT), "/remind 每天早上8点 吃降压药"))
+    assert await h.scalar("SELECT COUNT(*) FROM reminders WHERE chat_id = ?", AUNT.id) == 1
     await h.send(b.message(AUNT, b.private(AUNT), "/forget"))
     assert "无法恢复" in h.fake.last_text(AUNT.id)
     from storage.users import UsersRepository
@@ -186,6 +188,9 @@ async def test_forget_removes_the_persons_rows(h: Harness) -> None:
     assert h.fake.of("editMessageText", AUNT.id)[-1].text == "已完成，您的全部信息都已删除。"
     assert await UsersRepository(h.db.reader).count_rows_for(AUNT.id) == 0
     assert await h.scalar("SELECT COUNT(*) FROM users WHERE user_id = ?", SW.id) == 1
+    # Her private chat went too: its reminder text and the messages queued for it.
+    for table in ("chats", "reminders", "outbox"):
+        assert await h.scalar(f"SELECT COUNT(*) FROM {table} WHERE chat_id = ?", AUNT.id) == 0, table
     # Her backbone role went with her rows, in memory too; coming back she is a resident again.
     await h.send(b.message(AUNT, GROUP, "/newteam 碧水苑墙绘队"))
     assert await h.rows("SELECT name FROM teams") == [("碧水苑护卫队",)]
