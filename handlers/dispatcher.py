@@ -24,7 +24,7 @@ from bot.clock import Clock, to_ts
 from bot.context import BotContext
 from bot.html_text import truncate_html
 from bot.ratelimit import Limits, SendLimiter
-from handlers.common import retry_seconds
+from handlers.common import MAX_TEXT, retry_seconds
 from storage.db import Database
 from storage.outbox import OutboxItem, OutboxRepository
 
@@ -288,7 +288,7 @@ async def _deliver(context: BotContext, chat_id: int, outgoing: Outgoing) -> Mes
             caption=truncate_html(outgoing.text, MAX_CAPTION),
             reply_markup=outgoing.markup,
         )
-    return await context.bot.send_message(chat_id, outgoing.text, reply_markup=outgoing.markup)
+    return await context.bot.send_message(chat_id, truncate_html(outgoing.text, MAX_TEXT), reply_markup=outgoing.markup)
 
 
 def dispatcher(context: BotContext) -> Dispatcher:

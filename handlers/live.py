@@ -20,7 +20,8 @@ from telegram.ext import Application
 
 from bot.clock import Clock, to_ts
 from bot.context import BotContext
-from handlers.common import retry_seconds
+from bot.html_text import truncate_html
+from handlers.common import MAX_TEXT, retry_seconds
 from storage.db import Database
 from storage.live import LiveMessagesRepository
 
@@ -68,7 +69,7 @@ class LiveMessages:
         **kwargs: Any,
     ) -> Message:
         """Send a message that will be kept up to date, and remember it."""
-        message = await context.bot.send_message(chat_id, text, reply_markup=markup, **kwargs)
+        message = await context.bot.send_message(chat_id, truncate_html(text, MAX_TEXT), reply_markup=markup, **kwargs)
         async with self.db.transaction() as conn:
             await LiveMessagesRepository(conn).add(
                 chat_id, message.message_id, kind, entity_id, to_ts(self.clock.now())
@@ -137,7 +138,9 @@ class LiveMessages:
         chat_id, message_id = key
         text, markup = rendered
         try:
-            await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+            await context.bot.edit_message_text(
+                truncate_html(text, MAX_TEXT), chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
             self.edits += 1
         except RetryAfter as exc:
             delay = retry_seconds(exc)

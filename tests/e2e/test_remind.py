@@ -111,3 +111,17 @@ async def test_list_and_cancel(h: Harness) -> None:
     h.clock.advance(timedelta(days=2))
     await h.drain()
     assert reminders_sent(h.fake, AUNT.id) == []
+
+
+async def test_a_scheduled_message_longer_than_telegram_allows_is_cut_not_lost(h: Harness) -> None:
+    """The outbox cuts what it sends under 4096 characters (a long text stored by an older version, say)."""
+    h.clock.current = START
+    await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
+    await h.send(b.message(SW, GROUP, "/remind 每周三晚上7点 打扫院子"))
+    async with h.db.transaction() as conn:
+        await conn.execute("UPDATE reminders SET text = ?", ("带上扫帚&簸箕<b>" * 400,))
+    h.clock.current = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
+    await h.drain()
+    sent = [c.text for c in h.fake.sent(GROUP.id) if c.text.startswith("⏰")]
+    assert len(sent) == 1 and len(sent[0]) <= 4096 and sent[0].endswith("…")
+    assert await h.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND status = 'sent'") == 1
