@@ -21,6 +21,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
+from bot.html_text import to_plain
+
 SUPPORTED_LOCALES = ("zh_CN", "en")
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
@@ -131,6 +133,10 @@ class Translator:
     def _(self, message: str, **values: object) -> str:
         """Translate a message and fill its {placeholders}, escaping values."""
         return _fill(self._t.gettext(message), values)
+
+    def plain(self, message: str, **values: object) -> str:
+        """Translate for plain text (button labels, popups, pictures): values shown as typed, not escaped."""
+        return to_plain(_fill(self._t.gettext(message), values))
 
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         """Translate with plural forms; {n} is available in the text."""

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po, write_po
 from bot.i18n import LOCALES_DIR, SUPPORTED_LOCALES, placeholders
 
 ROOT = LOCALES_DIR.parent
-KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "plain": None, "ngettext": (1, 2), "N_": None}
 SOURCE_GLOBS = ("bot/*.py", "bot/services/*.py", "handlers/*.py")
 # One catalogue per feature so features are translated (and merged) independently;
 # a file belongs to the first domain whose pattern matches, "core" takes the rest.

@@ -247,7 +247,8 @@ def listing_keyboard(t: Translator, meetings: Sequence[MeetingRow]) -> InlineKey
     rows = [
         [
             InlineKeyboardButton(
-                t._("#{id} {title}", id=m.id, title=m.title[:24]), callback_data=cb.MEETING_ADMIN.build("show", m.id)
+                t.plain("#{id} {title}", id=m.id, title=m.title[:24]),
+                callback_data=cb.MEETING_ADMIN.build("show", m.id),
             )
         ]
         for m in meetings[:15]

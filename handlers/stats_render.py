@@ -144,7 +144,7 @@ def ladder_chart(t: Translator, view: StatsView, scope_name: str) -> BarInput:
     row = view.total
     counts = [max(row.members - sum(row.rungs), 0), *row.rungs]
     return BarInput(
-        title=t._("Depth of participation · {scope}", scope=scope_name),
+        title=t.plain("Depth of participation · {scope}", scope=scope_name),
         labels=[rung_name(t, r) for r in range(5)],
         values=[float(c) for c in counts],
         value_labels=[t.number(c) for c in counts],
@@ -156,7 +156,7 @@ def breadth_chart(t: Translator, view: StatsView, scope_name: str) -> LineInput:
     """Breadth by month over the last months, as percentages."""
     values = [round(100 * active / members, 1) if members else 0.0 for members, active in view.monthly]
     return LineInput(
-        title=t._("Breadth by month · {scope}", scope=scope_name),
+        title=t.plain("Breadth by month · {scope}", scope=scope_name),
         x_labels=[t._("{month}/{year}", month=m.month, year=m.year % 100) for m in view.months],
         series={t._("Took part (%)"): values},
         y_label="%",

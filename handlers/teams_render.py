@@ -151,7 +151,7 @@ def teams_keyboard(t: Translator, teams: list[TeamSummary]) -> InlineKeyboardMar
     rows = [
         [
             InlineKeyboardButton(
-                t._("✋ {team} ({count})", team=s.team.name, count=_count(s)),
+                t.plain("✋ {team} ({count})", team=s.team.name, count=_count(s)),
                 callback_data=cb.TEAM.build("join", s.team.id),
             ),
             InlineKeyboardButton("📋", callback_data=cb.TEAM.build("roster", s.team.id)),
@@ -359,7 +359,7 @@ def kick_keyboard(t: Translator, roster: Roster) -> InlineKeyboardMarkup:
     rows += [
         [
             InlineKeyboardButton(
-                t._("❌ Waitlist {n}. {name}", n=n, name=p.display_name),
+                t.plain("❌ Waitlist {n}. {name}", n=n, name=p.display_name),
                 callback_data=cb.TEAM_DECIDE.build("rm", p.seq),
             )
         ]
@@ -412,7 +412,7 @@ def my_teams_keyboard(t: Translator, items: list[MyTeam]) -> InlineKeyboardMarku
     rows = [
         [
             InlineKeyboardButton(
-                t._("👋 Leave {team}", team=item.team.name), callback_data=cb.TEAM.build("leave", item.team.id)
+                t.plain("👋 Leave {team}", team=item.team.name), callback_data=cb.TEAM.build("leave", item.team.id)
             )
         ]
         for item in items

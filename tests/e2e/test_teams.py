@@ -191,6 +191,9 @@ async def test_names_are_escaped_and_overlong_names_refused(h: Harness) -> None:
     await h.send(press(evil, "join", team_id))
     # A popup is plain text: it shows the name as typed, neither escaped nor as markup.
     assert last_answer(h) == "报名成功！您是<b>墙&绘</b>🎨的第1位。"
+    await h.send(b.message(evil, GROUP, "/teams"))
+    labels = [text for text, _ in h.fake.sent(GROUP.id)[-1].buttons]
+    assert "✋ 报名 <b>墙&绘</b>🎨（1/8）" in labels  # a label is plain text: the name as typed
     await h.send(b.message(evil, GROUP, "/roster"))
     assert "&lt;i&gt;坏&lt;/i&gt;&amp;人" in h.fake.last_text(GROUP.id)
 
