@@ -40,6 +40,20 @@ def render_notice(t: Translator, notice: Notice) -> str:
     return "\n".join(lines)
 
 
+def failure_reason(t: Translator, reason: str) -> str:
+    """Why a copy was not delivered, in the sender's language (Telegram's own words only as a detail)."""
+    text = reason.lower()
+    if reason == "forbidden":
+        return t._("the bot was removed or blocked")
+    if "chat not found" in text or "deactivated" in text:
+        return t._("the group no longer exists")
+    if "not enough rights" in text or "have no rights" in text or "restricted" in text:
+        return t._("the bot may not post in that group")
+    if reason in ("render", "unknown kind"):
+        return t._("an error in the bot; please tell the developers")
+    return t._("Telegram refused it ({detail})", detail=reason)
+
+
 def render_report(t: Translator, report: BroadcastReport) -> str:
     """The delivery report for the sender."""
     lines = [
@@ -49,8 +63,7 @@ def render_report(t: Translator, report: BroadcastReport) -> str:
     if report.failed:
         lines.append(t._("Not delivered ({n}):", n=len(report.failed)))
         for title, reason in report.failed[:MAX_FAILED_LISTED]:
-            why = t._("the bot was removed or blocked") if reason == "forbidden" else reason
-            lines.append(t._("• {chat}: {why}", chat=title, why=why))
+            lines.append(t._("• {chat}: {why}", chat=title, why=failure_reason(t, reason)))
         if len(report.failed) > MAX_FAILED_LISTED:
             lines.append(t._("… and {n} more", n=len(report.failed) - MAX_FAILED_LISTED))
     if report.unknown:

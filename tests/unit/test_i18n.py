@@ -49,3 +49,17 @@ def test_dates_are_formatted_for_the_locale_in_the_community_zone() -> None:
     en = Catalogs().translator("en", TZ)
     assert en.datetime(moment) == "Sat 12 Sep 2020, 15:00"
     assert en.percent(0.4) == "40%"
+
+
+def test_broadcast_failures_are_told_in_chinese_with_telegrams_words_only_as_detail() -> None:
+    from handlers.broadcast import failure_reason
+
+    t = Catalogs().translator("zh_CN", ZoneInfo("Asia/Shanghai"))
+    assert failure_reason(t, "forbidden") == "机器人已被移出群或被屏蔽"
+    assert failure_reason(t, "Bad Request: chat not found") == "群已不存在或已解散"
+    assert failure_reason(t, "Bad Request: not enough rights to send text messages to the chat") == (
+        "机器人在这个群里没有发言权限"
+    )
+    assert failure_reason(t, "Bad Request: <odd>") == "Telegram 拒绝发送（Bad Request: &lt;odd&gt;）"
+
+    assert t.plain("👋 Leave {team}", team="A&B <队>") == "👋 退出A&B <队>"
