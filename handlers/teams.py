@@ -98,7 +98,7 @@ async def post_roster(context: BotContext, chat_id: int, team_id: int) -> None:
     message = await live(context).post(
         context, chat_id, ROSTER, team_id, r.render_live_roster(t, roster), r.roster_keyboard(t, roster)
     )
-    await teams_of(context).retire_rosters(chat_id, team_id, message.message_id)
+    await live(context).retire(chat_id, ROSTER, team_id, keep=message.message_id)
 
 
 async def draw_roster(context: BotContext, team_id: int, chat_id: int) -> Rendered | None:

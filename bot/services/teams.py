@@ -17,7 +17,6 @@ from bot.services.community import clean_name
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
 from storage.chats import ChatsRepository
 from storage.db import Database
-from storage.live import LiveMessagesRepository
 from storage.teams import ACTIVE, Counts, Membership, Team, TeamsRepository
 from storage.users import UsersRepository
 
@@ -548,14 +547,6 @@ class TeamsService:
             if chat.chat_id == team.home_chat_id:
                 return chat.chat_id
         return chats[0].chat_id if chats else None
-
-    async def retire_rosters(self, chat_id: int, team_id: int, keep_message_id: int) -> None:
-        """Stop updating a team's older roster messages in a chat once a newer one is posted."""
-        async with self.db.transaction() as conn:
-            repo = LiveMessagesRepository(conn)
-            for chat, message_id in await repo.for_entity(ROSTER, team_id):
-                if chat == chat_id and message_id != keep_message_id:
-                    await repo.remove(chat, message_id)
 
     async def forget_hook(self, conn: aiosqlite.Connection, user_id: int) -> None:
         """/forget: leave every team (the rows then go with the person) and promote the waitlists."""
