@@ -7,7 +7,7 @@ import gettext
 import html
 import io
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -187,8 +187,3 @@ class Translator:
 def placeholders(text: str) -> set[str]:
     """The {names} used by a message, for catalogue checks."""
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}
-
-
-def all_locales() -> Iterable[str]:
-    """The supported locales, primary first."""
-    return iter(SUPPORTED_LOCALES)

@@ -73,8 +73,6 @@ class Dispatcher:
     clock: Clock
     limits: Limits = field(default_factory=Limits)
     kinds: dict[str, Kind] = field(default_factory=dict)
-    sent: int = 0
-    retries_429: int = 0
 
     def __post_init__(self) -> None:
         self.limiter = SendLimiter(self.limits)
@@ -213,7 +211,6 @@ class Dispatcher:
         try:
             message = await _deliver(context, item.chat_id, outgoing)
         except RetryAfter as exc:
-            self.retries_429 += 1
             delay = retry_seconds(exc)
             self.limiter.block(item.chat_id, time.monotonic() + float(delay))
             await self._retry(item)
@@ -232,7 +229,6 @@ class Dispatcher:
             else:
                 await self._finish(context, item, "unknown", error=type(exc).__name__)
         else:
-            self.sent += 1
             await self._finish(context, item, "sent", message_id=message.message_id)
             if spec.on_sent is not None:
                 await spec.on_sent(context, item, message)

@@ -49,7 +49,6 @@ class LiveMessages:
         # Which messages show an entity, read once per KEYS_TTL_S instead of on every vote;
         # changes made here drop the entry, and the TTL bounds staleness after a migration.
         self._keys: dict[tuple[str, int], tuple[float, list[Key]]] = {}
-        self.edits = 0
 
     def register(self, kind: str, renderer: Renderer) -> None:
         """Say how messages of a kind are drawn."""
@@ -108,10 +107,6 @@ class LiveMessages:
             self._dirty[key] = (kind, entity_id)
         await self.flush(context)
 
-    def pending(self) -> int:
-        """How many messages wait for an edit."""
-        return len(self._dirty)
-
     async def flush(self, context: BotContext, *, force: bool = False) -> None:
         """Edit every dirty message whose debounce interval has passed (all of them with force)."""
         now = self._now()
@@ -141,7 +136,6 @@ class LiveMessages:
             await context.bot.edit_message_text(
                 truncate_html(text, MAX_TEXT), chat_id=chat_id, message_id=message_id, reply_markup=markup
             )
-            self.edits += 1
         except RetryAfter as exc:
             delay = retry_seconds(exc)
             self._chat_next[chat_id] = self._now() + float(delay)

@@ -118,10 +118,6 @@ class InlineConnection:
         """COMMIT on a worker thread: it waits for fsync, which must not stall the loop."""
         await asyncio.to_thread(self._conn.execute, "COMMIT")
 
-    async def set_trace_callback(self, callback: Any) -> None:
-        """Trace statements (debugging)."""
-        self._conn.set_trace_callback(callback)
-
     async def close(self) -> None:
         """Close the connection."""
         self._conn.close()

@@ -88,24 +88,9 @@ class RolesRepository:
         )
         return cur.rowcount > 0
 
-    async def for_user(self, user_id: int) -> list[Role]:
-        """All roles of one person."""
-        async with self.conn.execute(
-            "SELECT user_id, role, scope_id, position FROM roles WHERE user_id = ?", (user_id,)
-        ) as cur:
-            return [Role(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
-
     async def every(self) -> list[Role]:
         """Every role of everyone (a small table: staff and backbone volunteers)."""
         async with self.conn.execute("SELECT user_id, role, scope_id, position FROM roles") as cur:
-            return [Role(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
-
-    async def holders(self, role: str, scope_id: int) -> list[Role]:
-        """Everyone holding a role in a scope."""
-        async with self.conn.execute(
-            "SELECT user_id, role, scope_id, position FROM roles WHERE role = ? AND scope_id = ? ORDER BY granted_at",
-            (role, scope_id),
-        ) as cur:
             return [Role(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
 
 
