@@ -88,10 +88,13 @@ class PeopleService:
                 await write(conn)
 
     def forget_cached(self, user_id: int) -> None:
-        """Drop in-memory knowledge of a person (after /forget or a role change)."""
+        """Drop in-memory knowledge of a person (after /forget)."""
+        self._unsee(user_id)
+        self._drop_roles()
+
+    def _unsee(self, user_id: int) -> None:
         for key in [k for k in self._seen if k[0] == user_id]:
             del self._seen[key]
-        self._drop_roles()
 
     def _drop_roles(self) -> None:
         # Reloading the whole table is simplest, and rare: a grant, a revoke, a /forget.
@@ -106,7 +109,7 @@ class PeopleService:
         """Remember whether private messages reach this person (403 means no)."""
         async with self.db.transaction() as conn:
             await UsersRepository(conn).set_private_chat(user_id, reachable)
-        self.forget_cached(user_id)
+        self._unsee(user_id)  # their next private message sets it again; their roles did not change
 
     async def set_user_locale(self, user_id: int, locale: str) -> None:
         """Set the language of a person's private messages."""
