@@ -133,6 +133,8 @@ def render_teams(t: Translator, courtyard: str, teams: list[TeamSummary]) -> str
         line = t._("{n}. <b>{team}</b> — {places}", n=number, team=item.team.name, places=_count(item))
         if item.counts.waitlist:
             line += t._(" · waitlist {n}", n=item.counts.waitlist)
+        if not item.accepting:
+            line += t._(" · 🔒 sign-up closed")
         lines.append(line)
         if item.team.purpose:
             lines.append(t._("    {purpose}", purpose=item.team.purpose))
@@ -155,6 +157,13 @@ def teams_keyboard(t: Translator, teams: list[TeamSummary]) -> InlineKeyboardMar
                 callback_data=cb.TEAM.build("join", s.team.id),
             ),
             InlineKeyboardButton("📋", callback_data=cb.TEAM.build("roster", s.team.id)),
+        ]
+        if s.accepting
+        # A closed team keeps its roster button only: a sign-up button that always says no is a trap.
+        else [
+            InlineKeyboardButton(
+                t.plain("📋 {team}", team=s.team.name), callback_data=cb.TEAM.build("roster", s.team.id)
+            )
         ]
         for s in teams[:MAX_BUTTON_ROWS]
     ]

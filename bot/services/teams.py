@@ -69,6 +69,7 @@ def parse_date(text: str, today: date) -> date:
 class TeamSummary:
     team: Team
     counts: Counts
+    accepting: bool = True  # sign-up open and its deadline not passed
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ class TeamsService:
         repo = TeamsRepository(self.db.reader)
         teams = await repo.in_courtyard(courtyard_id)
         counts = await repo.counts([t.id for t in teams])
-        return [TeamSummary(t, counts[t.id]) for t in teams]
+        return [TeamSummary(t, counts[t.id], self.accepting(t)) for t in teams]
 
     async def match(self, actor: Actor, text: str) -> list[Team]:
         """Teams of this courtyard named by text: the exact name, else every name containing it."""

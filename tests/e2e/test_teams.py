@@ -348,6 +348,12 @@ async def test_teams_lists_counts_with_join_buttons(h: Harness) -> None:
     assert row[0]["callback_data"] == cb.TEAM.build("join", team_id)
     await h.send(b.message(UNCLE, GROUP, "/join"))
     assert h.fake.sent(GROUP.id)[-1].params["reply_markup"]["inline_keyboard"][0][0]["text"] == "碧水苑墙绘队"
+    # Closed by the captain: marked in the list, and only the roster button is left.
+    await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("open", team_id, 0)))
+    await h.send(b.message(UNCLE, GROUP, "/teams"))
+    sent = h.fake.sent(GROUP.id)[-1]
+    assert "🔒 报名已关闭" in sent.text
+    assert sent.buttons == [("📋 碧水苑墙绘队", cb.TEAM.build("roster", team_id))]
 
 
 async def test_export_is_sent_privately_as_csv_and_xlsx(h: Harness) -> None:
