@@ -54,8 +54,9 @@ async def show_meetings(update: Update, context: BotContext) -> None:
     assert chat is not None
     here = chat.type != ChatType.PRIVATE
     meetings = await context.deps.services.meetings.upcoming(chat.id if here else None)
-    markup = None if here else listing_keyboard(t, meetings)
-    await reply(update, render_listing(t, meetings, here=here), reply_markup=markup)
+    # A button per meeting: in private it opens the notice there; in a group it posts the live notice
+    # again at the bottom, so nobody has to scroll back days to answer.
+    await reply(update, render_listing(t, meetings, here=here), reply_markup=listing_keyboard(t, meetings))
 
 
 async def checkin_command(update: Update, context: BotContext) -> None:

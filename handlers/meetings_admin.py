@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.numbers import typed_number
 from bot.services.actor import Actor
-from bot.services.errors import DomainError, InvalidInput
+from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.meetings import MeetingView
 from handlers.buttons import buttons
 from handlers.common import actor_for, answer, command, command_args, display_name, edit, pressed, reply, tr
@@ -28,6 +28,7 @@ from handlers.live import live
 from handlers.meetings_render import (
     LIVE,
     meeting_error,
+    notice_markup,
     panel_keyboard,
     render_minutes,
     render_notice,
@@ -83,10 +84,25 @@ async def show_private(update: Update, context: BotContext, actor: Actor, meetin
     t = await tr(update, context)
     service = context.deps.services.meetings
     view = await service.view(meeting_id)
+    if actor.in_group:
+        await show_in_group(context, actor, view, t)
+        return
     manage = service.may_manage(actor, view.meeting)
     await reply(
         update, render_notice(t, view, context.deps.clock.now()), reply_markup=rsvp_keyboard(t, view, manage=manage)
     )
+
+
+async def show_in_group(context: BotContext, actor: Actor, view: MeetingView, t: Translator) -> None:
+    """From /meetings in a group: the notice posted again at the bottom, kept live; older copies here stop."""
+    if view.meeting.id not in {m.id for m in await context.deps.services.meetings.upcoming(actor.chat_id)}:
+        raise NotFound("meeting")  # not one of this chat's upcoming meetings (or a forged button)
+    now = context.deps.clock.now()
+    notices = live(context)
+    message = await notices.post(
+        context, actor.chat_id, LIVE, view.meeting.id, render_notice(t, view, now), notice_markup(t, view, now)
+    )
+    await notices.retire(actor.chat_id, LIVE, view.meeting.id, keep=message.message_id)
 
 
 async def redraw_private(update: Update, context: BotContext, meeting_id: int) -> None:
@@ -396,8 +412,8 @@ async def press_admin(update: Update, context: BotContext) -> None:
     try:
         actor = await actor_for(update, context)
         if action == "show":
-            await answer(query)
             await show_private(update, context, actor, meeting_id)
+            await answer(query)
             return
         view = await context.deps.services.meetings.manage(actor, meeting_id)
     except DomainError as exc:

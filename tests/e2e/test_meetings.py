@@ -236,6 +236,28 @@ async def test_meetings_lists_upcoming_ones_with_their_time(h: Harness) -> None:
     assert "✅ 参加：1 人" in h.fake.of("editMessageText", AUNT.id)[-1].text
 
 
+async def test_meetings_in_a_group_posts_the_live_notice_again_at_the_bottom(h: Harness) -> None:
+    await bind(h)
+    await bind(h, OTHER, "启明花园")
+    here = await quick_meeting(h)
+    elsewhere = await quick_meeting(h, "/meeting 团创会 下周六上午10点 启明花园 护卫队团建", chat=OTHER)
+    await h.send(b.message(AUNT, GROUP, "/meetings"))
+    listing = last_call(h, GROUP.id)
+    assert [data for _, data in listing.buttons] == [cb.MEETING_ADMIN.build("show", here)]
+    await press(h, AUNT, GROUP, listing.buttons[0][1])
+    again = last_call(h, GROUP.id)
+    assert "讨论墙绘分工" in again.text
+    assert [label for label, _ in again.buttons][:3] == ["✅ 参加 (0)", "🤔 待定 (0)", "❌ 不参加 (0)"]
+    live = await h.rows("SELECT message_id FROM live_messages WHERE kind = 'meeting' AND chat_id = ?", GROUP.id)
+    assert live == [(again.message_id,)]  # the new copy is kept live; the old one stops
+    await press(h, UNCLE, GROUP, again.buttons[0][1], again)
+    assert await h.scalar("SELECT answer FROM meeting_rsvps WHERE user_id = ?", UNCLE.id) == "yes"
+    sent_before = len(h.fake.sent(GROUP.id))
+    await press(h, AUNT, GROUP, cb.MEETING_ADMIN.build("show", elsewhere))  # another courtyard's meeting
+    assert len(h.fake.sent(GROUP.id)) == sent_before
+    assert h.fake.answers()[-1].params.get("show_alert")
+
+
 async def test_the_menu_button_opens_meetings(h: Harness) -> None:
     await bind(h)
     await quick_meeting(h)
