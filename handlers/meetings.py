@@ -10,7 +10,7 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.services.errors import DomainError, NotFound
-from bot.services.meetings import NOTE, NOTICE, REMINDER, TASK_DUE, RsvpResult
+from bot.services.meetings import NOTE, NOTICE, REMINDER, TASK_DUE
 from handlers import meetings_admin, meetings_calendar, meetings_wizard
 from handlers.buttons import buttons
 from handlers.common import (
@@ -42,7 +42,7 @@ from handlers.meetings_render import (
     render_task_due,
     task_keyboard,
 )
-from handlers.notify import mention, notify_person
+from handlers.notify import mention
 from storage.outbox import OutboxItem
 
 
@@ -102,7 +102,9 @@ async def press_rsvp(update: Update, context: BotContext) -> None:
         await meetings_calendar.calendar_button(update, context, meeting_id)
         return
     try:
-        result = await context.deps.services.meetings.rsvp(query.from_user.id, meeting_id, action)
+        result = await context.deps.services.meetings.rsvp(
+            query.from_user.id, meeting_id, action, query.message.chat.id
+        )
     except DomainError as exc:
         await answer(query, meeting_error(t, exc), alert=True)
         return
@@ -110,28 +112,10 @@ async def press_rsvp(update: Update, context: BotContext) -> None:
     await live(context).changed(context, LIVE, meeting_id)
     if query.message.chat.type == ChatType.PRIVATE:
         await meetings_admin.redraw_private(update, context, meeting_id)
-    await tell_promoted(context, result, meeting_id, query.message.chat.id)
+    if result.promoted:
+        dispatcher(context).wake()  # the notes to whoever moved up were queued with the answer
 
 
-async def tell_promoted(context: BotContext, result: RsvpResult, meeting_id: int, chat_id: int) -> None:
-    """Tell each person who moved up from the waitlist."""
-    if not result.promoted:
-        return
-    service = context.deps.services.meetings
-    meeting = await service.meeting(meeting_id)
-    # Someone who never opened a private chat is mentioned in a group that got the notice.
-    fallback = chat_id if chat_id < 0 else next(iter(await service.chats(meeting_id)), None)
-    for person in result.promoted:
-        await notify_person(
-            context,
-            person.user_id,
-            person.name,
-            lambda t, who: render_promoted(t, who, meeting),
-            fallback_chat_id=fallback,
-        )
-
-
-# -- live notices and the outbox ----------------------------------------------------
 async def draw_live(context: BotContext, meeting_id: int, chat_id: int) -> Rendered | None:
     """The notice as it should look now."""
     try:

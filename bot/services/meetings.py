@@ -490,7 +490,7 @@ class MeetingService:
         return actor.is_social_worker or actor.user_id == meeting.organiser_id
 
     # -- answers ------------------------------------------------------------------
-    async def rsvp(self, user_id: int, meeting_id: int, answer: str) -> RsvpResult:
+    async def rsvp(self, user_id: int, meeting_id: int, answer: str, chat_id: int) -> RsvpResult:
         """Record an answer; with a capacity, "yes" beyond it waits and a freed place promotes the next."""
         if answer not in ANSWERS:
             raise InvalidInput("bad_answer")
@@ -503,10 +503,43 @@ class MeetingService:
             previous = await repo.answer_of(meeting_id, user_id)
             await repo.answer(meeting_id, user_id, answer, now)
             confirmed, waiting = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
-        was_in = {p.user_id for p in before}
-        promoted = [p for p in confirmed if p.user_id not in was_in and p.user_id != user_id]
+            fallback = chat_id if chat_id < 0 else None
+            promoted = await self._queue_promotions(conn, meeting_id, before, confirmed, user_id, now, fallback)
         position = next((i for i, p in enumerate(waiting, start=1) if p.user_id == user_id), None)
         return RsvpResult(answer, previous != answer, position, promoted)
+
+    async def _queue_promotions(
+        self,
+        conn: aiosqlite.Connection,
+        meeting_id: int,
+        before: list[Person],
+        after: list[Person],
+        mover: int,
+        now: int,
+        fallback_chat: int | None = None,
+    ) -> list[Person]:
+        """Owe everyone who moved up from the waitlist a note, in the same transaction (survives a crash)."""
+        was_in = {p.user_id for p in before}
+        promoted = [p for p in after if p.user_id not in was_in and p.user_id != mover]
+        if not promoted:
+            return []
+        chats = await MeetingsRepository(conn).chats(meeting_id)
+        # Someone who never opened a private chat is mentioned in a group that got the notice.
+        group = fallback_chat if fallback_chat is not None else (chats[0] if chats else None)
+        for person in promoted:
+            chat_id = person.user_id if person.private_chat else group
+            if chat_id is None:
+                continue
+            await OutboxRepository(conn).add(
+                kind=NOTE,
+                chat_id=chat_id,
+                due_at=now,
+                now=now,
+                ref_id=meeting_id,
+                payload={"what": "promoted", "user_id": person.user_id, "name": person.name},
+                dedupe_key=f"meet:{meeting_id}:promoted:{person.user_id}:{now}",
+            )
+        return promoted
 
     @staticmethod
     def _require_open(meeting: MeetingRow, now: int) -> None:
@@ -768,7 +801,6 @@ class MeetingService:
     async def forget_hook(self, conn: aiosqlite.Connection, user_id: int) -> None:
         """Before a person is erased: free their places and tell whoever moves up from the waitlist."""
         repo = MeetingsRepository(conn)
-        outbox = OutboxRepository(conn)
         now = self._now()
         for meeting_id in await repo.yes_meetings(user_id):
             meeting = await repo.get(meeting_id)
@@ -777,20 +809,4 @@ class MeetingService:
             before, _ = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
             await repo.remove_answer(meeting_id, user_id)
             after, _ = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
-            was_in = {p.user_id for p in before}
-            chats = await repo.chats(meeting_id)
-            for person in after:
-                if person.user_id in was_in:
-                    continue
-                chat_id = person.user_id if person.private_chat else (chats[0] if chats else None)
-                if chat_id is None:
-                    continue
-                await outbox.add(
-                    kind=NOTE,
-                    chat_id=chat_id,
-                    due_at=now,
-                    now=now,
-                    ref_id=meeting_id,
-                    payload={"what": "promoted", "user_id": person.user_id, "name": person.name},
-                    dedupe_key=f"meet:{meeting_id}:promoted:{person.user_id}:{now}",
-                )
+            await self._queue_promotions(conn, meeting_id, before, after, user_id, now)

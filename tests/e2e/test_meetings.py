@@ -188,6 +188,9 @@ async def test_capacity_gives_a_waitlist_and_a_freed_place_promotes_the_next(h: 
     assert toasts[:2] == ["✅ 已报名参加，到时见！"] * 2
     assert toasts[2].startswith("名额已满，您是候补第 1 位") and toasts[3].startswith("名额已满，您是候补第 2 位")
     await press(h, AUNT, GROUP, cb.RSVP.build("no", meeting_id), sent)
+    # The note to whoever moves up is queued in the answer's transaction: a crash cannot lose it.
+    assert await h.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'meeting_note' AND status = 'pending'") == 1
+    await h.drain()
     told = h.fake.last_text(UNCLE.id)
     assert told.startswith("🎉 张大爷，有名额空出来了") and "宣讲会 · 垃圾分类宣讲" in told
     await h.send(b.message(SW, PRIVATE, "/meetings"))
@@ -195,6 +198,7 @@ async def test_capacity_gives_a_waitlist_and_a_freed_place_promotes_the_next(h: 
     await press(h, SW, PRIVATE, cb.RSVP.build("no", meeting_id))
     await press(h, SW, PRIVATE, cb.RSVP.build("no", meeting_id))  # twice: nothing to redraw, no error
     assert h.fake.answers()[-1].params["text"] == "❌ 已记为不参加。"
+    await h.drain()
     mention = h.fake.last_text(GROUP.id)  # 赵阿婆 never opened a private chat: mentioned in the group
     assert f'<a href="tg://user?id={guest.id}">赵阿婆</a>' in mention and "有名额空出来了" in mention
     await press(h, SW, GROUP, cb.RSVP.build("yes", meeting_id), sent)
