@@ -323,14 +323,6 @@ class MeetingsRepository:
             return [str(r[0]) for r in await cur.fetchall()]
 
     # -- people and tasks ---------------------------------------------------------
-    async def ensure_person(self, user_id: int, name: str, now: int) -> None:
-        """Make sure a person named in the minutes has a row (without touching an existing one)."""
-        await self.conn.execute(
-            "INSERT INTO users(user_id, display_name, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(user_id) DO NOTHING",
-            (user_id, name, now, now),
-        )
-
     async def person(self, user_id: int) -> Person | None:
         """A person's name and whether they opened a private chat with the bot."""
         async with self.conn.execute(

@@ -22,6 +22,14 @@ class UsersRepository:
             (user_id, display_name, language_code, now, now),
         )
 
+    async def ensure(self, user_id: int, display_name: str, now: int) -> None:
+        """Make sure a person has a row (someone named or acting before the bot saw them), leaving an existing one."""
+        await self.conn.execute(
+            "INSERT INTO users(user_id, display_name, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(user_id) DO NOTHING",
+            (user_id, display_name, now, now),
+        )
+
     async def touch_member(self, chat_id: int, user_id: int, now: int) -> None:
         """Record that a person took part in a chat."""
         await self.conn.execute(

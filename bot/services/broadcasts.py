@@ -11,7 +11,7 @@ from storage.broadcasts import BroadcastsRepository
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
-from storage.users import DialogsRepository
+from storage.users import DialogsRepository, UsersRepository
 
 MAX_BROADCAST_CHARS = 3500  # leaves room for the header within Telegram's 4096
 BROADCAST = "broadcast"
@@ -102,8 +102,8 @@ class BroadcastService:
         sender_id, _, text, _, _ = found
         name = ""
         if sender_id is not None:
-            row = await self.db.fetchone("SELECT display_name FROM users WHERE user_id = ?", (sender_id,))
-            name = str(row[0]) if row else ""
+            sender = await UsersRepository(self.db.reader).get(sender_id)
+            name = sender.display_name if sender else ""
         return Notice(text, name)
 
     async def finish_if_complete(self, broadcast_id: int) -> int | None:

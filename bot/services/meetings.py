@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.meetings import MeetingRow, MeetingsRepository, NewMeeting, Person, TaskRow
 from storage.outbox import OutboxRepository
 from storage.rows import Courtyard
+from storage.users import UsersRepository
 
 KINDS = ("briefing", "courtyard", "consultation", "team", "visit", "award", "other")
 # The words people type for each kind (the first one is how the bot writes it in Chinese).
@@ -730,7 +731,7 @@ class MeetingService:
         owner_id, owner_name = owner
         async with self.db.transaction() as conn:
             repo = MeetingsRepository(conn)
-            await repo.ensure_person(owner_id, owner_name, now)
+            await UsersRepository(conn).ensure(owner_id, owner_name, now)
             task_id = await repo.add_task(meeting_id, task_text, owner_id, due_at, actor.user_id, now)
             person = await repo.person(owner_id)
             chats = await repo.chats(meeting_id)

@@ -198,7 +198,7 @@ class TeamsService:
         name = clean_name(raw_name, limit=MAX_TEAM_NAME)
         now = self._now()
         async with self.db.transaction() as conn:
-            await self._ensure_person(conn, actor, now)
+            await UsersRepository(conn).ensure(actor.user_id, actor.display_name, now)
             team = await TeamsRepository(conn).create(courtyard_id, actor.chat_id, name, capacity, actor.user_id, now)
         if team is None:
             raise InvalidInput("team_exists")
@@ -264,7 +264,7 @@ class TeamsService:
                 raise InvalidInput("deadline_passed")
             if not state.known_person:
                 # The middleware records everyone it sees; this covers a person it has not (yet).
-                await UsersRepository(conn).touch(actor.user_id, actor.display_name, None, now)
+                await UsersRepository(conn).ensure(actor.user_id, actor.display_name, now)
             notice = None
             if team.approval and not self.can_manage(actor, team):
                 status, notice, ahead = "pending", "requested", await repo.count(team.id, "pending")
@@ -308,12 +308,6 @@ class TeamsService:
         if promoted:
             self._notices_waiting = True
         return promoted
-
-    async def _ensure_person(self, conn: aiosqlite.Connection, actor: Actor, now: int) -> None:
-        # The middleware records everyone it sees; this covers a person it has not (yet).
-        users = UsersRepository(conn)
-        if await users.get(actor.user_id) is None:
-            await users.touch(actor.user_id, actor.display_name, None, now)
 
     # -- settings --------------------------------------------------------------------------
     async def set_capacity(self, actor: Actor, team_id: int, capacity: int | None) -> Team:
