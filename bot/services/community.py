@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from bot.clock import Clock, to_ts
@@ -49,6 +50,9 @@ async def group_scope(db: Database, community_id: int, actor: Actor) -> int:
     return chat.courtyard_id or 0
 
 
+_CHATS_CACHED = 20_000
+
+
 class CommunityService:
     """Binding chats to courtyards and tracking the chats the bot is in."""
 
@@ -56,16 +60,22 @@ class CommunityService:
         self.db = db
         self.clock = clock
         self.community_id = community_id
-        self._chat_cache: dict[int, Chat | None] = {}
+        # Every private chat is a chat too, so the cache is bounded (least recently used goes).
+        self._chat_cache: OrderedDict[int, Chat | None] = OrderedDict()
 
     def _now(self) -> int:
         return to_ts(self.clock.now())
 
     async def chat(self, chat_id: int) -> Chat | None:
         """Return a chat's row, cached because every update needs it."""
-        if chat_id not in self._chat_cache:
-            self._chat_cache[chat_id] = await ChatsRepository(self.db.reader).get(chat_id)
-        return self._chat_cache[chat_id]
+        cache = self._chat_cache
+        if chat_id in cache:
+            cache.move_to_end(chat_id)
+            return cache[chat_id]
+        found = cache[chat_id] = await ChatsRepository(self.db.reader).get(chat_id)
+        if len(cache) > _CHATS_CACHED:
+            cache.popitem(last=False)
+        return found
 
     def _forget_cached(self, *chat_ids: int) -> None:
         for chat_id in chat_ids:
