@@ -245,10 +245,11 @@ def feature_setup(world: World) -> None:
         card = next(c for c in calls if c.method == "sendMessage" and c.chat_id == AGORA.id).message_id
         for action in (*settings, "go"):
             world.send_and_wait(b.callback(sw, AGORA, cb.POLL_DRAFT.build(action, 0), message_id=card))
-        world.ids[key] = int(world.scalar("SELECT MAX(id) FROM polls"))
-        world.ids[f"{key}_tally"] = int(
-            world.scalar("SELECT message_id FROM live_messages WHERE kind = 'poll' AND entity_id = ?", world.ids[key])
-        )
+        world.ids[key] = poll_id = int(world.scalar("SELECT MAX(id) FROM polls"))
+        tally_sql = "SELECT message_id FROM live_messages WHERE kind = 'poll' AND entity_id = ?"
+        # The press is answered first; the tally is posted and recorded as live just after.
+        wait_until(lambda: world.scalar(tally_sql, poll_id) is not None, 20, "the live tally")  # noqa: B023
+        world.ids[f"{key}_tally"] = int(world.scalar(tally_sql, poll_id))
     proposer = b.TgUser(310000, "提案的王阿姨")
     calls = world.send_and_wait(b.message(proposer, AGORA, "/propose 院里种些月季花"))
     world.ids["proposal"] = int(world.scalar("SELECT id FROM proposals"))
