@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
@@ -15,7 +21,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotContext, BotData
 from bot.i18n import SUPPORTED_LOCALES, Catalogs, Translator
-from bot.polling import ConfirmAfterHandling
+from bot.journal import JournalingQueue, UpdateJournal
+from bot.polling import JournalingGetUpdates
 from bot.ratelimit import Limits
 from bot.services import build_services
 from storage.db import Database
@@ -24,16 +31,32 @@ log = logging.getLogger(__name__)
 
 
 class CourtyardApplication(Application[Any, Any, Any, Any, Any, Any]):
-    """PTB's Application, plus: what an update deferred (storage/db.py defer) is written when it ends."""
+    """PTB's Application, plus the update journal: each update handled once, and marked done."""
 
     async def process_update(self, update: object) -> None:
-        """Handle the update, then write its deferred bookkeeping (however the handlers ended)."""
+        """Handle the first copy of an update, then write its deferred bookkeeping and done mark."""
+        data: BotData = self.bot_data
+        db, journal = data.db, data.journal
+        if isinstance(update, Update) and journal is not None and db is not None:
+            if not await journal.claim(update.update_id):
+                return  # a redelivered or replayed copy of an update already started or done
+            db.begin_update(update.update_id)
         try:
             await super().process_update(update)
         finally:
-            db = self.bot_data.db
             if db is not None:
-                await db.flush_deferred()
+                # However the handlers ended: an update that failed is done too, never replayed.
+                await db.finish_update()
+
+    async def receive(self, updates: list[dict[str, Any]]) -> None:
+        """Store update JSON in the journal and queue it, as polling does (tests and benchmarks)."""
+        journal = self.bot_data.journal
+        assert journal is not None
+        await journal.record(updates)
+        for body in updates:
+            update = Update.de_json(body, self.bot)
+            assert update is not None
+            await self.update_queue.put(update)
 
 
 def build_application(
@@ -64,20 +87,23 @@ def build_application(
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     if request is not None:
         builder = builder.request(request)
-    # getUpdates through a wrapper that confirms a batch only once it is handled (bot/polling.py);
-    # PTB's own default for this request is one HTTP/1.1 connection.
-    polling = ConfirmAfterHandling(request or HTTPXRequest(connection_pool_size=1))
-    builder = builder.get_updates_request(polling)
+    # getUpdates through a wrapper that stores each batch before it can be confirmed (bot/polling.py);
+    # PTB's own default for this request is one HTTP/1.1 connection. The update queue stores what a
+    # webhook POST brings before the POST is answered (bot/journal.py).
+    polling = JournalingGetUpdates(request or HTTPXRequest(connection_pool_size=1))
+    queue = JournalingQueue()
+    builder = builder.get_updates_request(polling).update_queue(queue)
     if config.telegram.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
-    polling.queue = app.update_queue
     data: BotData = app.bot_data
     data.config = config
     data.clock = clock or SystemClock()
     data.catalogs = catalogs or Catalogs()
     data.db = Database(":memory:" if str(config.database.path) == ":memory:" else config.database.path)
     data.extra["limits"] = limits or Limits()
+    data.journal = UpdateJournal(data.db, token)
+    polling.journal = queue.journal = data.journal
     register_all(app)
     return app
 
@@ -94,6 +120,10 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for hook in data.ext.on_startup:
         await hook(app)
     await set_command_menus(app)
+    if data.journal is not None:
+        # Handled first, before anything new is fetched: what a killed process received and did not finish.
+        for update in await data.journal.unfinished(app.bot):
+            app.update_queue.put_nowait(update)
 
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

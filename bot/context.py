@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Catalogs, Translator
+from bot.journal import UpdateJournal
 from bot.services import Services
 from storage.db import Database
 
@@ -69,6 +70,7 @@ class BotData:
         self.clock: Clock | None = None
         self.catalogs: Catalogs | None = None
         self.services: Services | None = None
+        self.journal: UpdateJournal | None = None
         self.admins = AdminCache()
         self.ext = Extensions()
         self.extra: dict[str, Any] = {}

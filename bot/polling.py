@@ -1,34 +1,31 @@
-"""Confirm updates to Telegram only once they are handled, so a killed bot gets them again.
+"""getUpdates through the update journal: a fetched batch is stored before Telegram can count it as received.
 
-getUpdates confirms every update below its `offset`, and python-telegram-bot asks for the next batch
-as soon as it has queued the previous one: a process killed mid-batch would lose updates Telegram
-already considers delivered. This request wrapper (used only for getUpdates) first waits until the
-update queue is empty, so the offset moves past an update only after its handler finished; handlers
-are idempotent, so a redelivered update is harmless. A handler slower than CONFIRM_WAIT_S must not
-stall every chat: polling then carries on without waiting until the queue drains again.
+getUpdates confirms every update below its `offset`, and python-telegram-bot asks for the next batch as
+soon as it has queued the previous one. This request wrapper (used only for getUpdates) stores each batch
+in the journal (bot/journal.py, one transaction) before PTB sees it, so the next offset never confirms an
+update the database does not hold; the bot handles it from there, and after a crash from the journal.
+A batch that cannot be stored (disk full) is not passed on: PTB asks again with the same offset.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import logging
 from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
+from bot.journal import UpdateJournal
+
 log = logging.getLogger(__name__)
 
-CONFIRM_WAIT_S = 2.0
 
+class JournalingGetUpdates(BaseRequest):
+    """A getUpdates request that stores what it fetched before returning it."""
 
-class ConfirmAfterHandling(BaseRequest):
-    """A getUpdates request that waits for the previous batch to be handled before confirming it."""
-
-    def __init__(self, inner: BaseRequest, *, wait_s: float = CONFIRM_WAIT_S) -> None:
+    def __init__(self, inner: BaseRequest) -> None:
         self.inner = inner
-        self.wait_s = wait_s
-        self.queue: asyncio.Queue[Any] | None = None  # the Application's update queue, set once built
-        self._idle: asyncio.Future[None] | None = None
+        self.journal: UpdateJournal | None = None  # set in post_init, once the database is open
 
     @property
     def read_timeout(self) -> float | None:
@@ -41,8 +38,6 @@ class ConfirmAfterHandling(BaseRequest):
 
     async def shutdown(self) -> None:
         """Close the wrapped request."""
-        if self._idle is not None and not self._idle.done():
-            self._idle.cancel()
         await self.inner.shutdown()
 
     async def do_request(
@@ -56,19 +51,22 @@ class ConfirmAfterHandling(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Wait until what was fetched is handled, then ask Telegram (which confirms it)."""
-        await self._handled()
-        return await self.inner.do_request(
+        """Ask Telegram, then store the batch it returned before PTB queues it."""
+        status, payload = await self.inner.do_request(
             url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
         )
+        if status == 200 and self.journal is not None:
+            updates = _updates_of(payload)
+            if updates:
+                # An error here reaches PTB as a network error: it retries with the same offset.
+                await self.journal.record(updates)
+        return status, payload
 
-    async def _handled(self) -> None:
-        if self.queue is None:
-            return
-        if self._idle is not None and not self._idle.done():
-            return  # still waiting on a slow handler from an earlier batch: do not stall polling again
-        self._idle = asyncio.ensure_future(self.queue.join())
-        try:
-            await asyncio.wait_for(asyncio.shield(self._idle), self.wait_s)
-        except TimeoutError:
-            log.info("a handler is slow; confirming updates before it finishes")
+
+def _updates_of(payload: bytes) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return []  # PTB reports the malformed answer itself
+    result = data.get("result") if isinstance(data, dict) and data.get("ok") else None
+    return [u for u in result if isinstance(u, dict)] if isinstance(result, list) else []

@@ -1,9 +1,9 @@
-"""Group -1: drop re-delivered updates, record who and where, throttle command floods."""
+"""Group -1: record who and where, throttle command floods (copies of an update are dropped by the journal)."""
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import deque
 
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
@@ -11,27 +11,16 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 from bot.context import BotContext
 from handlers.common import display_name, reply, tr
 
-_SEEN_UPDATES = 10_000
 FLOOD_WINDOW_S = 10.0
 FLOOD_MAX_COMMANDS = 12
 
 
 class UpdateGate:
-    """Remembers recent update ids and per-person command times."""
+    """Remembers per-person command times."""
 
     def __init__(self) -> None:
-        self.recent: OrderedDict[int, None] = OrderedDict()
         self.commands: dict[int, deque[float]] = {}
         self.warned_until: dict[int, float] = {}
-
-    def first_time(self, update_id: int) -> bool:
-        """True unless this update id was processed recently (webhook/getUpdates re-delivery)."""
-        if update_id in self.recent:
-            return False
-        self.recent[update_id] = None
-        if len(self.recent) > _SEEN_UPDATES:
-            self.recent.popitem(last=False)
-        return True
 
     def flood(self, user_id: int, now: float) -> bool:
         """Record a command; True when the person sent too many in the window."""
@@ -52,22 +41,22 @@ class UpdateGate:
 
 
 async def gate_update(update: Update, context: BotContext) -> None:
-    """Run before every handler: dedupe, record, throttle."""
+    """Run before every handler: record, throttle."""
     gate: UpdateGate = context.bot_data.extra.setdefault("gate", UpdateGate())
-    if not gate.first_time(update.update_id):
-        raise ApplicationHandlerStop
     deps = context.deps
     chat = update.effective_chat
     user = update.effective_user
-    if chat is not None and update.my_chat_member is None:
-        await deps.services.community.record_chat(chat.id, chat.type, chat.title or "")
-    if user is not None and chat is not None and not user.is_bot:
-        # A button press writes who pressed it along with what the press changes (one commit,
-        # not two); commands and messages record the person at once, as their handlers may
-        # read that row before they change anything.
-        await deps.services.people.touch(
-            user.id, display_name(user), user.language_code, chat.id, defer=update.callback_query is not None
-        )
+    # Recording who was seen where is not acting on the update: it does not mark it done (storage/db.py).
+    with deps.db.bookkeeping():
+        if chat is not None and update.my_chat_member is None:
+            await deps.services.community.record_chat(chat.id, chat.type, chat.title or "")
+        if user is not None and chat is not None and not user.is_bot:
+            # A button press writes who pressed it along with what the press changes (one commit,
+            # not two); commands and messages record the person at once, as their handlers may
+            # read that row before they change anything.
+            await deps.services.people.touch(
+                user.id, display_name(user), user.language_code, chat.id, defer=update.callback_query is not None
+            )
     message = update.message
     if message is not None and user is not None and message.text and message.text.startswith("/"):
         verdict = gate.throttle(user.id, time.monotonic())

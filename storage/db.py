@@ -6,9 +6,11 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -16,6 +18,7 @@ from typing import Any, cast
 import aiosqlite
 
 from storage.inline import InlineConnection
+from storage.journal import MARK_DONE_SQL
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,23 @@ DeferredWrite = Callable[[aiosqlite.Connection], Awaitable[None]]
 # context variable, so concurrent updates never run each other's. The list is shared with
 # tasks the update spawns, which is why it is changed in place when taken.
 _deferred: ContextVar[list[tuple[Database, DeferredWrite]] | None] = ContextVar("deferred_writes", default=None)
+
+
+@dataclass
+class _UpdateMark:
+    """The update the current task handles, and whether its done mark is committed."""
+
+    db: Database
+    update_id: int
+    written: bool = False
+    finished: bool = False
+
+
+# The update being handled: its journal row is marked done inside the first transaction that
+# changes something, so the change and "this update is done" commit together (a replay after a
+# crash never acts twice). Bookkeeping (who was seen where) does not count as acting.
+_acting: ContextVar[_UpdateMark | None] = ContextVar("acting_update", default=None)
+_bookkeeping: ContextVar[bool] = ContextVar("bookkeeping", default=False)
 
 
 class DatabaseTooNew(RuntimeError):
@@ -137,6 +157,39 @@ class Database:
             async with self.transaction():
                 pass
 
+    def begin_update(self, update_id: int) -> None:
+        """The current task now handles this journalled update (call in the update's own task)."""
+        _acting.set(_UpdateMark(self, update_id))
+
+    async def finish_update(self) -> None:
+        """Write what the update deferred and its done mark, unless a transaction already did."""
+        mark = _acting.get()
+        pending = _deferred.get()
+        unmarked = mark is not None and mark.db is self and not mark.written
+        try:
+            if unmarked or (pending and any(db is self for db, _ in pending)):
+                async with self.transaction():
+                    pass
+        finally:
+            if mark is not None and mark.db is self:
+                mark.finished = True
+
+    @contextmanager
+    def bookkeeping(self) -> Iterator[None]:
+        """Transactions in this block record facts (who was seen) and do not mark the update done."""
+        token = _bookkeeping.set(True)
+        try:
+            yield
+        finally:
+            _bookkeeping.reset(token)
+
+    async def _mark_acting(self, conn: aiosqlite.Connection) -> _UpdateMark | None:
+        mark = _acting.get()
+        if mark is None or mark.db is not self or mark.written or mark.finished or _bookkeeping.get():
+            return None
+        await conn.execute(MARK_DONE_SQL, (int(time.time()), mark.update_id))
+        return mark
+
     async def _run_deferred(self, conn: aiosqlite.Connection) -> None:
         writes = self._take_deferred()
         if not writes:
@@ -180,6 +233,7 @@ class Database:
         self._waiting -= 1
         commit_waiter: asyncio.Future[None] | None = None
         failure: BaseException | None = None
+        marked: _UpdateMark | None = None
         try:
             if not conn.in_transaction:
                 await conn.execute("BEGIN IMMEDIATE")
@@ -187,8 +241,10 @@ class Database:
             await conn.execute("SAVEPOINT unit")
             try:
                 yield conn
+                marked = await self._mark_acting(conn)
             except BaseException as exc:
                 failure = exc
+                marked = None
                 await self._undo_unit(conn)
             else:
                 await conn.execute("RELEASE unit")
@@ -202,6 +258,8 @@ class Database:
             # The committer waits the same way as the blocks it committed for, so they all
             # resume in the order they ran: the first to press is the first to be answered.
             await self._await_commit(commit_waiter)
+        if marked is not None:
+            marked.written = True
         if failure is not None:
             raise failure
 

@@ -84,7 +84,8 @@ class Harness:
         return update
 
     async def send(self, data: dict[str, Any]) -> None:
-        """Process one update to completion."""
+        """Store one update in the journal, as polling does, and process it to completion."""
+        await self.app.bot_data.journal.record([data])
         await self.app.process_update(self.update(data))
 
     async def start(self) -> None:

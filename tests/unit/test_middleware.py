@@ -32,8 +32,3 @@ def test_a_quiet_spell_lifts_the_throttle() -> None:
         gate.throttle(FLOODER, 10.0 + i * 0.01)
     assert gate.throttle(FLOODER, 10.5) == "drop"
     assert gate.throttle(FLOODER, 10.5 + FLOOD_WINDOW_S + 1) == "ok"
-
-
-def test_redelivered_update_ids_are_dropped() -> None:
-    gate = UpdateGate()
-    assert gate.first_time(7) and not gate.first_time(7) and gate.first_time(8)
