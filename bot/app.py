@@ -14,7 +14,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
@@ -24,6 +24,7 @@ from bot.i18n import SUPPORTED_LOCALES, Catalogs, Translator
 from bot.journal import JournalingQueue, UpdateJournal
 from bot.polling import JournalingGetUpdates
 from bot.ratelimit import Limits
+from bot.reply_limiter import ChatRateLimiter
 from bot.services import build_services
 from storage.db import Database
 
@@ -94,7 +95,7 @@ def build_application(
     queue = JournalingQueue()
     builder = builder.get_updates_request(polling).update_queue(queue)
     if config.telegram.rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(ChatRateLimiter())
     app = builder.build()
     data: BotData = app.bot_data
     data.config = config

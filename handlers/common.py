@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CommandHandler, filters
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.callback_data import Family, ForgedData
 from bot.context import BotContext
 from bot.html_text import to_plain, truncate_html
 from bot.i18n import Translator, resolve_locale
+from bot.reply_limiter import retry_seconds as retry_seconds  # features read it here
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied, WrongChat
 from bot.timeparse import TimeParseError
@@ -214,14 +212,6 @@ def time_error_text(t: Translator, exc: TimeParseError) -> str:
         "no_time": t._("Please add a time of day to {what}.", what=exc.fragment),
     }.get(exc.reason, t._("I did not understand the time “{what}”.", what=exc.fragment))
     return f"{reason}\n{example}"
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    """Seconds Telegram asked us to wait, without PTB's int/timedelta deprecation warning."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def command_args(update: Update) -> str:
