@@ -135,3 +135,18 @@ async def test_a_send_answered_group_migrated_merges_with_the_used_supergroup(h:
     before["outbox"] = after_sends["outbox"]
     await assert_all_moved(h, before, poll_id)
 
+
+async def test_adding_the_bot_to_a_brand_new_group_writes_the_chat_before_its_members(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    fresh = b.group(-1001000000077, "启明花园新群")
+    await h.send(b.my_chat_member(fresh, SW, "left", "member"))
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []  # was: "error handling update …: IntegrityError" (FOREIGN KEY constraint failed)
+    caplog.clear()
+    assert await h.rows("SELECT type, active FROM chats WHERE chat_id = ?", fresh.id) == [("supergroup", 1)]
+    assert await h.rows("SELECT user_id FROM chat_members WHERE chat_id = ?", fresh.id) == [(SW.id,)]
+    assert "/bind" in h.fake.last_text(fresh.id)
+    # Removed again: recorded as unreachable, still without an error.
+    await h.send(b.my_chat_member(fresh, SW, "member", "kicked"))
+    assert await h.rows("SELECT active FROM chats WHERE chat_id = ?", fresh.id) == [(0,)]
