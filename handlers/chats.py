@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMemberUpdated, Update
+from telegram import ChatMemberUpdated, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from handlers.common import chat_translator
+from handlers.common import chat_translator, display_name
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,16 @@ async def track_bot_membership(update: Update, context: BotContext) -> None:
     chat = change.chat
     deps = context.deps
     was, now = _became_present(change)
+    person = change.from_user
     if chat.type == ChatType.PRIVATE:
-        # A person blocked (or unblocked) the bot: private notices must go elsewhere.
+        # Recorded first: seeing a person in their private chat marks it open, and the next line
+        # says whether it still is. A person blocked (or unblocked) the bot: notices must go elsewhere.
+        await _record_person(context, person, chat.id)
         await deps.services.people.set_private_reachable(chat.id, now)
         return
     await deps.services.community.bot_membership_changed(chat.id, chat.type, chat.title or "", now)
+    # Only now: the person's member row needs the chat's row, which a brand-new group just got.
+    await _record_person(context, person, chat.id)
     deps.admins.drop(chat.id)
     if now and not was:
         t = await chat_translator(context, chat)
@@ -46,6 +51,11 @@ async def track_bot_membership(update: Update, context: BotContext) -> None:
                 community=deps.config.community.name,
             ),
         )
+
+
+async def _record_person(context: BotContext, person: User, chat_id: int) -> None:
+    if not person.is_bot:
+        await context.deps.services.people.touch(person.id, display_name(person), person.language_code, chat_id)
 
 
 async def follow_migration(update: Update, context: BotContext) -> None:

@@ -50,7 +50,9 @@ async def gate_update(update: Update, context: BotContext) -> None:
     with deps.db.bookkeeping():
         if chat is not None and update.my_chat_member is None:
             await deps.services.community.record_chat(chat.id, chat.type, chat.title or "")
-        if user is not None and chat is not None and not user.is_bot:
+        # The bot's own membership changes are recorded by handlers/chats.py, which writes the chat's row
+        # first: a brand-new group has none yet, so a member row written here would break its foreign key.
+        if user is not None and chat is not None and not user.is_bot and update.my_chat_member is None:
             # A button press writes who pressed it along with what the press changes (one commit,
             # not two); commands and messages record the person at once, as their handlers may
             # read that row before they change anything.

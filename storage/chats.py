@@ -9,6 +9,9 @@ import aiosqlite
 from storage.rows import Chat, Courtyard
 
 _CHAT_COLS = "chat_id, type, title, community_id, courtyard_id, scope, locale, active"
+# The tables whose unique key includes a chat id: a migration that merges two chats resolves their
+# clashes (ChatsRepository._merge_keyed_rows); tests/unit/test_chat_merge.py keeps this list complete.
+MERGED_KEYS = frozenset({"chat_members", "dialogs", "live_messages", "meeting_chats"})
 
 
 def _chat(row: sqlite3.Row) -> Chat:
@@ -137,20 +140,87 @@ class ChatsRepository:
             return [_chat(r) for r in await cur.fetchall()]
 
     async def migrate(self, old_id: int, new_id: int, now: int) -> bool:
-        """Move a chat and everything that references it to a new id; False if old is unknown."""
-        old = await self.get(old_id)
-        if old is None:
+        """Merge a group into its new supergroup id, deleting nothing but duplicates; False if old is unknown."""
+        if old_id == new_id or await self.get(old_id) is None:
             return False
-        new = await self.get(new_id)
-        if new is not None:
-            # The supergroup was seen before the migration message arrived; its stub
-            # row holds nothing the old group does not, so the old row wins.
-            await self.conn.execute("DELETE FROM chats WHERE chat_id = ?", (new_id,))
-        # ON UPDATE CASCADE carries every referencing row along.
-        await self.conn.execute(
-            "UPDATE chats SET chat_id = ?, type = 'supergroup', updated_at = ? WHERE chat_id = ?",
-            (new_id, now, old_id),
-        )
-        # The outbox has no foreign key (it also addresses people), so it moves explicitly.
+        if await self.get(new_id) is None:
+            # Nothing under the new id yet: ON UPDATE CASCADE carries every referencing row along.
+            await self.conn.execute(
+                "UPDATE chats SET chat_id = ?, type = 'supergroup', updated_at = ? WHERE chat_id = ?",
+                (new_id, now, old_id),
+            )
+        else:
+            # The supergroup was seen first (its own migration message, or people using it). Deleting
+            # either chats row would cascade that chat's data away, so every row moves across first.
+            await self._merge_keyed_rows(old_id, new_id)
+            for table, column in await self._chat_references():
+                # Tables not in MERGED_KEYS have no unique key with a chat id; should one get one
+                # unnoticed, this raises and the whole merge rolls back rather than losing rows.
+                await self.conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (new_id, old_id))
+            await self._merge_settings(old_id, new_id, now)
+            await self.conn.execute("DELETE FROM chats WHERE chat_id = ?", (old_id,))
+        # These address chats and people alike, so they have no foreign key and move explicitly.
         await self.conn.execute("UPDATE outbox SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+        await self.conn.execute("UPDATE broadcasts SET report_chat = ? WHERE report_chat = ?", (new_id, old_id))
         return True
+
+    async def _chat_references(self) -> list[tuple[str, str]]:
+        """(table, column) of every column that references chats(chat_id), read from the schema."""
+        async with self.conn.execute(
+            'SELECT m.name, f."from" FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f '
+            "WHERE m.type = 'table' AND f.\"table\" = 'chats' ORDER BY m.name, f.\"from\""
+        ) as cur:
+            return [(str(r[0]), str(r[1])) for r in await cur.fetchall()]
+
+    async def _merge_keyed_rows(self, old_id: int, new_id: int) -> None:
+        """Where both ids have a row for the same key, fold the old one into the new and drop it."""
+        # The same person seen in both: one row, seen from the earlier first time to the later last time.
+        await self.conn.execute(
+            "UPDATE chat_members AS n SET first_seen = MIN(n.first_seen, o.first_seen), "
+            "last_seen = MAX(n.last_seen, o.last_seen) "
+            "FROM chat_members AS o WHERE n.chat_id = ? AND o.chat_id = ? AND o.user_id = n.user_id",
+            (new_id, old_id),
+        )
+        await self.conn.execute(
+            "DELETE FROM chat_members WHERE chat_id = ? "
+            "AND user_id IN (SELECT user_id FROM chat_members WHERE chat_id = ?)",
+            (old_id, new_id),
+        )
+        # A person's pending conversation in both: the one they touched last is the one they are in.
+        await self.conn.execute(
+            "DELETE FROM dialogs WHERE chat_id = ? AND user_id IN "
+            "(SELECT n.user_id FROM dialogs AS n WHERE n.chat_id = ? AND n.updated_at >= dialogs.updated_at)",
+            (old_id, new_id),
+        )
+        await self.conn.execute(
+            "DELETE FROM dialogs WHERE chat_id = ? AND user_id IN (SELECT user_id FROM dialogs WHERE chat_id = ?)",
+            (new_id, old_id),
+        )
+        # A message id is only unique within a chat: under the new id it names the supergroup's own
+        # message, so on a clash that row is the one that can still be edited.
+        await self.conn.execute(
+            "DELETE FROM live_messages WHERE chat_id = ? "
+            "AND message_id IN (SELECT message_id FROM live_messages WHERE chat_id = ?)",
+            (old_id, new_id),
+        )
+        # A meeting announced in both is announced in the supergroup once.
+        await self.conn.execute(
+            "DELETE FROM meeting_chats WHERE chat_id = ? "
+            "AND meeting_id IN (SELECT meeting_id FROM meeting_chats WHERE chat_id = ?)",
+            (old_id, new_id),
+        )
+
+    async def _merge_settings(self, old_id: int, new_id: int, now: int) -> None:
+        """The supergroup keeps a binding or language of its own; otherwise it takes the old group's."""
+        await self.conn.execute(
+            "UPDATE chats AS n SET type = 'supergroup', "
+            "community_id = CASE WHEN n.scope != 'none' THEN n.community_id ELSE o.community_id END, "
+            "courtyard_id = CASE WHEN n.scope != 'none' THEN n.courtyard_id ELSE o.courtyard_id END, "
+            "scope = CASE WHEN n.scope != 'none' THEN n.scope ELSE o.scope END, "
+            "locale = COALESCE(n.locale, o.locale), "
+            "title = CASE WHEN n.title != '' THEN n.title ELSE o.title END, "
+            "member_count = COALESCE(n.member_count, o.member_count), "
+            "added_at = MIN(n.added_at, o.added_at), updated_at = ? "
+            "FROM chats AS o WHERE n.chat_id = ? AND o.chat_id = ?",
+            (now, new_id, old_id),
+        )

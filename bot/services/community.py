@@ -104,7 +104,7 @@ class CommunityService:
         self._forget_cached(chat_id)
 
     async def migrate_chat(self, old_id: int, new_id: int) -> bool:
-        """Move all of a group's data to its new supergroup id in one transaction."""
+        """Merge a group's data into its new supergroup id (which may have rows of its own) in one transaction."""
         async with self.db.transaction() as conn:
             moved = await ChatsRepository(conn).migrate(old_id, new_id, self._now())
         self._forget_cached(old_id, new_id)
