@@ -38,7 +38,13 @@ async def _press_all(h: Harness, presses: list[dict[str, Any]], rate: float | No
     sent_at: dict[str, float] = {}
     for press in presses:
         sent_at[press["callback_query"]["id"]] = 0.0
+    journal = h.app.bot_data.journal
     start = time.perf_counter()
+    if rate is None and journal is not None:
+        # A burst arrives as getUpdates batches of up to 100, each stored in one transaction
+        # (bot/polling.py); paced presses come one at a time and are stored one by one on the queue.
+        for first in range(0, len(presses), 100):
+            await journal.record(presses[first : first + 100])
     for index, press in enumerate(presses):
         if rate:
             delay = start + index / rate - time.perf_counter()
@@ -63,7 +69,8 @@ async def _run(
     variant: str,
     rate: float | None = None,
 ) -> tuple[float, list[float], Harness]:
-    """One run of a variant: "real" (the feature), "app" (its handler only answers) or "ptb" (bare PTB answers)."""
+    """One run of a variant: "real" (the feature), "app" (its handler only answers), "ptb" (bare PTB answers),
+    or "nojournal" (the feature without the update journal)."""
     async with Harness(bench_config(folder, telegram={"concurrent_updates": 64}), FakeBotAPI()) as h:
         state = await prepare(h)
         if variant == "app":
@@ -72,6 +79,9 @@ async def _run(
         elif variant == "ptb":
             # Bare python-telegram-bot: answered before any of our code runs.
             h.app.add_handler(CallbackQueryHandler(_answer_only), group=-5)
+        elif variant == "nojournal":
+            # The feature without the update journal: what storing and marking each update costs.
+            h.app.bot_data.journal = h.app.update_queue.journal = None
         presses = make(h, n) if state is None else make(state, n)
         elapsed, latencies = await _press_all(h, presses, rate)
         return elapsed, latencies, h
@@ -181,7 +191,7 @@ async def bench_interactive(
     bare: bool,
 ) -> None:
     """Ratios against the floor(s), medians over rounds, then latency at a steady half of the throughput."""
-    variants = ("ptb", "app", "real") if bare else ("app", "real")
+    variants = ("ptb", "app", "real", "nojournal") if bare else ("app", "real")
     result = await _rounds(folder / name, prepare, make, n, rounds, variants)
     ratios = result.ratios("app")
     emit(f"{name}_presses", n, "presses per run")
@@ -195,6 +205,11 @@ async def bench_interactive(
     emit(f"{name}_ratio_max", max(ratios), "x")
     if bare:
         emit(f"{name}_ratio_vs_bare_ptb", statistics.median(result.ratios("ptb")), "x")
+        # Every variant above stores and marks each update; this one does not (the price of the journal).
+        emit(f"{name}_without_journal_per_s", result.per_s("nojournal", n), "presses/s")
+        emit(f"{name}_journal_ratio", statistics.median(result.ratios("nojournal")), "x (without / with journal)")
+        cost = statistics.median(result.times["real"]) - statistics.median(result.times["nojournal"])
+        emit(f"{name}_journal_cost_us", cost / n * 1e6, "µs per update (median times)")
     emit(f"{name}_burst_p99_ms", percentile(result.latencies, 99) * 1000, "ms")
     # Latency at a steady load of half the measured throughput (a burst only measures queueing),
     # then at three quarters of it, where the queue starts to show.
