@@ -34,6 +34,8 @@ Rendered = tuple[str, InlineKeyboardMarkup | None]
 # (context, entity_id, chat_id) -> what the message should show now; None: stop updating it.
 Renderer = Callable[[BotContext, int, int], Awaitable[Rendered | None]]
 Key = tuple[int, int]
+# (context, user_id) -> the entities of a kind whose messages show this person (for /forget's redraw).
+Lister = Callable[[BotContext, int], Awaitable[list[int]]]
 
 
 class LiveMessages:
@@ -43,6 +45,7 @@ class LiveMessages:
         self.db = db
         self.clock = clock
         self._renderers: dict[str, Renderer] = {}
+        self._listers: dict[str, Lister] = {}
         self._dirty: dict[Key, tuple[str, int]] = {}
         self._last_edit: dict[Key, float] = {}
         self._chat_next: dict[int, float] = {}
@@ -50,9 +53,26 @@ class LiveMessages:
         # changes made here drop the entry, and the TTL bounds staleness after a migration.
         self._keys: dict[tuple[str, int], tuple[float, list[Key]]] = {}
 
-    def register(self, kind: str, renderer: Renderer) -> None:
-        """Say how messages of a kind are drawn."""
+    def register(self, kind: str, renderer: Renderer, *, lists: Lister | None = None) -> None:
+        """Say how messages of a kind are drawn (and, with lists, which of them show a person)."""
         self._renderers[kind] = renderer
+        if lists is not None:
+            self._listers[kind] = lists
+
+    async def showing(self, context: BotContext, user_id: int) -> list[tuple[str, int]]:
+        """(kind, entity id) of every entity whose live messages show this person."""
+        found: list[tuple[str, int]] = []
+        for kind, lister in self._listers.items():
+            found += [(kind, entity_id) for entity_id in await lister(context, user_id)]
+        return found
+
+    async def redraw(self, context: BotContext, entities: list[tuple[str, int]]) -> None:
+        """Mark these entities' messages changed and edit what the limits allow now (the rest soon)."""
+        for kind, entity_id in entities:
+            self._keys.pop((kind, entity_id), None)
+            for key in await self._keys_of(kind, entity_id):
+                self._dirty[key] = (kind, entity_id)
+        await self.flush(context)
 
     def _now(self) -> float:
         return self.clock.now().timestamp()

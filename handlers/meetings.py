@@ -116,6 +116,11 @@ async def press_rsvp(update: Update, context: BotContext) -> None:
         dispatcher(context).wake()  # the notes to whoever moved up were queued with the answer
 
 
+async def _answered(context: BotContext, user_id: int) -> list[int]:
+    # The upcoming meetings the person answered: their notices count (and may name) them.
+    return [meeting.id for meeting, _ in await context.deps.services.meetings.mine(user_id, limit=200)]
+
+
 async def draw_live(context: BotContext, meeting_id: int, chat_id: int) -> Rendered | None:
     """The notice as it should look now."""
     try:
@@ -218,7 +223,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.start_payloads["ics"] = meetings_calendar.ics_link
     ext.menu_actions["meetings"] = show_meetings
     ext.me_sections.append(my_meetings)
-    live_of(app).register(LIVE, draw_live)
+    live_of(app).register(LIVE, draw_live, lists=_answered)
     outbox = dispatcher_of(app)
     # Every meeting message is resent after an interrupted send: a rare duplicate notice or
     # reminder costs less than a courtyard that never hears about the meeting (ARCHITECTURE.md).

@@ -20,6 +20,7 @@ from bot.services.actor import Actor
 from bot.services.errors import DomainError, NotFound
 from bot.services.polls import (
     MAX_OPTIONS,
+    POLL_NUDGE,
     POLL_REMINDER,
     POLL_RESULTS,
     PollView,
@@ -37,6 +38,7 @@ from handlers.polls_render import (
     chart_input,
     polls_error,
     render_polls_list,
+    render_private_nudge,
     render_reminder,
     render_results,
     render_tally,
@@ -130,6 +132,12 @@ async def press_draft(update: Update, context: BotContext) -> None:
             await edit(query, t._("Poll cancelled."), None)
         elif action in ("pick", "next"):
             await _picking(update, context, actor, draft, action, arg)
+        elif action == "elec" and draft.electorate == "all":
+            await context.deps.services.polls.require_committee()
+            draft = draft.toggled(action)
+            await _save(context, actor, draft)
+            await answer(query)
+            await edit(query, *render_card(t, draft))
         elif action in ("dl", "quo"):
             await _ask_setting(update, context, actor, draft, "deadline" if action == "dl" else "quorum")
         elif action == "go":
@@ -292,13 +300,15 @@ async def _remind(update: Update, context: BotContext, actor: Actor, poll_id: in
     assert query is not None
     t = await tr(update, context)
     polls = context.deps.services.polls
-    _, missing = await polls.nudge(actor, poll_id)
+    nudged = await polls.nudge(actor, poll_id)
+    missing = nudged.missing
     if not missing:
         await answer(query, t._("Everyone has voted. Thank you!"))
         return
     await answer(query, t._("Reminding {n} people.", n=len(missing)))
     view = await polls.view(poll_id)
-    await context.bot.send_message(actor.chat_id, render_reminder(t, view, missing, automatic=False))
+    text = render_reminder(t, view, missing, automatic=False, privately=nudged.privately)
+    await context.bot.send_message(actor.chat_id, text)
 
 
 async def _ask_outcome(update: Update, context: BotContext, actor: Actor, poll_id: int) -> None:
@@ -372,6 +382,10 @@ async def list_polls(update: Update, context: BotContext) -> None:
 
 
 # -- live tallies, results, reminders, deadlines -------------------------------------------------------
+
+
+async def _voted_in(context: BotContext, user_id: int) -> list[int]:
+    return await context.deps.services.polls.voted_in(user_id)
 
 
 async def draw_tally(context: BotContext, poll_id: int, chat_id: int) -> Rendered | None:
@@ -452,6 +466,22 @@ async def draw_reminder(context: BotContext, item: OutboxItem) -> Outgoing | Non
     return Outgoing(render_reminder(t, view, await polls.non_voters(item.ref_id), automatic=True))
 
 
+async def draw_nudge(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """An anonymous poll's private reminder; skipped once the poll closed or the person voted."""
+    assert item.ref_id is not None
+    polls = context.deps.services.polls
+    try:
+        view = await polls.view(item.ref_id)
+    except NotFound:
+        return None
+    if not view.poll.is_open or await polls.has_voted(item.ref_id, item.chat_id):
+        return None
+    t = await chat_translator_for_id(context, item.chat_id)
+    group = await context.deps.services.community.chat(view.poll.chat_id)
+    title = group.title if group is not None and group.title else t._("your courtyard group")
+    return Outgoing(render_private_nudge(t, view, title))
+
+
 async def after_close(context: BotContext, poll_ids: list[int]) -> None:
     """Closed polls: redraw their tallies and let the outbox announce the results."""
     for poll_id in poll_ids:
@@ -495,9 +525,10 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.dialogs[OUTCOME] = outcome_reply
     ext.menu_actions["polls"] = list_polls
     ext.on_startup.append(_start)
-    live_of(app).register(LIVE_KIND, draw_tally)
+    live_of(app).register(LIVE_KIND, draw_tally, lists=_voted_in)
     outbox = dispatcher_of(app)
     # Results: at most once (the live tally shows the final count even if an announcement is lost).
     outbox.register(POLL_RESULTS, Kind(render=draw_results, resend_ambiguous=False, on_done=results_done))
     # A rare duplicate reminder is better than a lost one.
     outbox.register(POLL_REMINDER, Kind(render=draw_reminder, resend_ambiguous=True))
+    outbox.register(POLL_NUDGE, Kind(render=draw_nudge, resend_ambiguous=True))

@@ -244,8 +244,10 @@ def chart_input(t: Translator, view: PollView) -> ChartInput:
     )
 
 
-def render_reminder(t: Translator, view: PollView, missing: list[tuple[int, str]], *, automatic: bool) -> str:
-    """One message mentioning only those who have not voted yet."""
+def render_reminder(
+    t: Translator, view: PollView, missing: list[tuple[int, str]], *, automatic: bool, privately: int | None = None
+) -> str:
+    """One message mentioning only those who have not voted yet (anonymous polls: only how many)."""
     poll = view.poll
     if automatic and poll.closes_at is not None:
         lines = [
@@ -261,12 +263,36 @@ def render_reminder(t: Translator, view: PollView, missing: list[tuple[int, str]
     if not missing:
         lines.append(t._("Everyone has voted. Thank you!"))
         return "\n".join(lines)
+    if poll.anonymous:
+        # Only the count: names next to a live tally would tell who voted how.
+        lines.append(t._("{n} people have not voted yet.", n=t.number(len(missing))))
+        if privately != 0:
+            lines.append(t._("I have reminded those I can reach in private chat."))
+        lines.append(t._("If you have not voted yet, please tap a button on the poll message."))
+        return "\n".join(lines)
     names = Html("、".join(str(mention(user_id, name)) for user_id, name in missing[:MAX_MENTIONS]))
     lines.append(t._("Not voted yet: {names}", names=names))
     if len(missing) > MAX_MENTIONS:
         lines.append(t._("… and {n} more people", n=t.number(len(missing) - MAX_MENTIONS)))
     lines.append(t._("Please vote with the buttons on the poll message."))
     return split_html("\n".join(lines), MAX_TEXT)[0]
+
+
+def render_private_nudge(t: Translator, view: PollView, group: str) -> str:
+    """The private reminder of an anonymous poll to one person who has not voted."""
+    poll = view.poll
+    lines = [
+        t._(
+            "🔔 You have not voted yet in poll #{id} «{question}» in {group}.",
+            id=poll.id,
+            question=_short(poll.question, 100),
+            group=group,
+        )
+    ]
+    if poll.closes_at is not None:
+        lines.append(t._("It closes at {when}.", when=t.datetime(from_ts(poll.closes_at))))
+    lines.append(t._("Please go back to the group and tap a button on the poll message. Nobody sees what you chose."))
+    return "\n".join(lines)
 
 
 def render_polls_list(t: Translator, views: list[PollView]) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -333,6 +359,10 @@ def polls_error(t: Translator, exc: DomainError) -> str:
             "nudged_recently": t._(
                 "A reminder was sent a few minutes ago. Please wait {minutes} minutes between reminders.",
                 minutes=exc.details.get("minutes", ""),
+            ),
+            "empty_committee": t._(
+                "No one is on the review committee yet, so a committee-only poll would have no voters. "
+                "A social worker can add committee members first; until then, everyone votes."
             ),
             "empty_outcome": t._("Please write the outcome."),
             "outcome_too_long": t._("The outcome is too long: at most {limit} characters.", limit=limit),

@@ -12,6 +12,7 @@ from bot.i18n import Translator
 from bot.services.errors import WrongChat
 from handlers.buttons import buttons
 from handlers.common import answer, command, edit, error_text, pressed, reply, tr
+from handlers.live import live
 
 
 def render_help(t: Translator, community: str) -> str:
@@ -93,6 +94,11 @@ def render_privacy(t: Translator) -> str:
             t._(
                 "Until you erase it. /forget erases everything about you at once; "
                 "results of polls that are already closed keep only anonymous counts."
+            ),
+            t._(
+                "Messages in the groups stay there: what you and others wrote in a group, and what others "
+                "said about you, are in the group's history, not in my records. Delete your own messages "
+                "in the group, or ask the group's admin."
             ),
         ]
     )
@@ -189,9 +195,13 @@ async def press_forget(update: Update, context: BotContext) -> None:
         await edit(query, t._("Nothing was erased."))
         return
     deps = context.deps
-    await deps.services.privacy.forget(query.from_user.id)
-    deps.services.people.forget_cached(query.from_user.id)
+    user_id = query.from_user.id
+    # Read before the erasure: afterwards nothing says which rosters and tallies showed the person.
+    showing = await live(context).showing(context, user_id)
+    await deps.services.privacy.forget(user_id)
+    deps.services.people.forget_cached(user_id)
     await answer(query)
+    await live(context).redraw(context, showing)
     await edit(query, t._("Done. Everything I stored about you has been erased."))
 
 
@@ -228,8 +238,13 @@ async def cancel(update: Update, context: BotContext) -> None:
     await reply(update, t._("OK, stopped."))
 
 
+async def _scrub(app: Application) -> None:  # type: ignore[type-arg]
+    await BotContext(app).deps.services.privacy.scrub_legacy()
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
+    app.bot_data.ext.on_startup.append(_scrub)
     app.add_handler(command("start", show_start))
     app.add_handler(command("help", show_help))
     app.add_handler(command("menu", show_menu))

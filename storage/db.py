@@ -96,6 +96,7 @@ class Database:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA secure_delete=ON")  # /forget: deleted rows are zeroed on disk
         await conn.execute(f"PRAGMA synchronous={self._synchronous}")
 
     async def close(self) -> None:

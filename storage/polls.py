@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -244,6 +245,18 @@ class PollsRepository:
         async with self.conn.execute("SELECT voter_key FROM poll_ballots WHERE poll_id = ?", (poll_id,)) as cur:
             return {str(r[0]) for r in await cur.fetchall()}
 
+    async def has_ballot(self, poll_id: int, voter_key: str) -> bool:
+        """Whether this key has a ballot in the poll."""
+        async with self.conn.execute(
+            "SELECT 1 FROM poll_ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key)
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def named_ballot_polls(self, user_id: int) -> list[int]:
+        """Polls in which the person has a named (public) ballot."""
+        async with self.conn.execute("SELECT poll_id FROM poll_ballots WHERE user_id = ?", (user_id,)) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
     async def public_names(self, poll_id: int) -> list[tuple[int, str]]:
         """(position, display name) of every named choice in a public poll, earliest voters first."""
         return await self._numbered_names(
@@ -263,6 +276,20 @@ class PollsRepository:
             "SELECT r.user_id, u.display_name FROM roles r JOIN users u ON u.user_id = r.user_id "
             "WHERE r.role = 'committee' AND r.scope_id = 0 ORDER BY r.granted_at, r.user_id"
         )
+
+    async def committee_size(self) -> int:
+        """How many people are on the community committee."""
+        async with self.conn.execute("SELECT COUNT(*) FROM roles WHERE role = 'committee' AND scope_id = 0") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def privately_reachable(self, user_ids: Iterable[int]) -> set[int]:
+        """Which of these people have a private chat with the bot."""
+        async with self.conn.execute(
+            "SELECT user_id FROM users WHERE private_chat = 1 AND user_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(user_ids))),),
+        ) as cur:
+            return {int(r[0]) for r in await cur.fetchall()}
 
     async def committee_position(self, user_id: int) -> str | None:
         """The person's committee position ('' when a member without one), None if not on it."""
@@ -320,6 +347,16 @@ class PollsRepository:
             (user_id,),
         ) as cur:
             return [int(r[0]) for r in await cur.fetchall()]
+
+    async def scrub_anonymous_ballots(self) -> int:
+        """Give anonymous ballots stored by older versions the poll's time and no update id."""
+        # Sealed sequence numbers are negative (see PollService); a non-negative one is a raw update id.
+        cur = await self.conn.execute(
+            "UPDATE poll_ballots SET seq = 0, "
+            "cast_at = (SELECT p.created_at FROM polls p WHERE p.id = poll_ballots.poll_id) "
+            "WHERE seq >= 0 AND poll_id IN (SELECT id FROM polls WHERE anonymous = 1)"
+        )
+        return cur.rowcount
 
     async def rekey(self, poll_id: int, old_key: str, new_key: str) -> None:
         """Give a ballot a new key (choices follow by ON UPDATE CASCADE)."""

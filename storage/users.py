@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiosqlite
 
 from storage.rows import Dialog, Role, User
+
+DAY_S = 86_400
+
+
+def _day(now: int) -> int:
+    # People's first and last sightings are kept to the day: a time to the second, written by the
+    # same press as an anonymous ballot, would tell whose ballot it is.
+    return now - now % DAY_S
+
+
+async def truncate_wal(conn: aiosqlite.Connection, attempts: int = 20) -> bool:
+    """Copy the write-ahead log into the database and empty it (after /forget); False if readers kept it busy."""
+    for _ in range(attempts):
+        async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        if row is not None and int(row[0]) == 0:
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 class UsersRepository:
@@ -19,7 +40,7 @@ class UsersRepository:
             "INSERT INTO users(user_id, display_name, language_code, first_seen, last_seen) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET display_name = excluded.display_name, "
             "language_code = excluded.language_code, last_seen = excluded.last_seen",
-            (user_id, display_name, language_code, now, now),
+            (user_id, display_name, language_code, _day(now), _day(now)),
         )
 
     async def ensure(self, user_id: int, display_name: str, now: int) -> None:
@@ -27,7 +48,7 @@ class UsersRepository:
         await self.conn.execute(
             "INSERT INTO users(user_id, display_name, first_seen, last_seen) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(user_id) DO NOTHING",
-            (user_id, display_name, now, now),
+            (user_id, display_name, _day(now), _day(now)),
         )
 
     async def touch_member(self, chat_id: int, user_id: int, now: int) -> None:
@@ -35,8 +56,20 @@ class UsersRepository:
         await self.conn.execute(
             "INSERT INTO chat_members(chat_id, user_id, first_seen, last_seen) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(chat_id, user_id) DO UPDATE SET last_seen = excluded.last_seen",
-            (chat_id, user_id, now, now),
+            (chat_id, user_id, _day(now), _day(now)),
         )
+
+    async def coarsen_sightings(self) -> int:
+        """Round first and last sightings stored by older versions down to the day."""
+        total = 0
+        for table in ("users", "chat_members"):
+            cur = await self.conn.execute(
+                f"UPDATE {table} SET first_seen = first_seen - first_seen % {DAY_S}, "
+                f"last_seen = last_seen - last_seen % {DAY_S} "
+                f"WHERE first_seen % {DAY_S} != 0 OR last_seen % {DAY_S} != 0"
+            )
+            total += cur.rowcount
+        return total
 
     async def get(self, user_id: int) -> User | None:
         """Return one person."""

@@ -35,6 +35,8 @@ ELECTORATES = ("all", "committee")
 # Outbox kinds: queued in the same transaction as the change that causes them (restart-safe).
 POLL_RESULTS = "poll_results"
 POLL_REMINDER = "poll_reminder"
+POLL_NUDGE = "poll_nudge"  # anonymous polls: a private reminder to one person who has not voted
+_SEAL_BITS = 62
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,13 @@ class VoteResult:
 
 
 @dataclass(frozen=True)
+class NudgeResult:
+    poll: Poll
+    missing: list[tuple[int, str]]  # (user id, name) of those who have not voted
+    privately: int  # anonymous polls: how many of them were queued a private reminder
+
+
+@dataclass(frozen=True)
 class SweepResult:
     closed: list[int]
     reminded: list[int]
@@ -177,6 +186,24 @@ class PollService:
         # Not hex of the HMAC's length, so it can never collide with a real voter's key.
         return "x" + secrets.token_hex(16)
 
+    def _pad(self, poll_id: int, voter_key: str) -> int:
+        digest = hmac.digest(self._secret, f"seq:{poll_id}:{voter_key}".encode(), "sha256")
+        return int.from_bytes(digest[:8], "big") >> (64 - _SEAL_BITS)
+
+    def _seal(self, poll: Poll, voter_key: str, seq: int) -> int:
+        """What a ballot stores for its latest update id: an anonymous poll's is masked (and negative)."""
+        # Update ids count every update the bot receives, so a raw one is a clock and a key into any
+        # other row that keeps update ids; masked under the ballot secret it is neither, yet the bot
+        # can still tell a voter's later press from an earlier one.
+        if not poll.anonymous:
+            return seq
+        return -1 - ((seq & ((1 << _SEAL_BITS) - 1)) ^ self._pad(poll.id, voter_key))
+
+    def _unseal(self, poll: Poll, voter_key: str, stored: int) -> int:
+        if stored >= 0:
+            return stored  # a public poll's, or an anonymous one scrubbed from an older version (0)
+        return (-1 - stored) ^ self._pad(poll.id, voter_key)
+
     async def require_launcher(self, actor: Actor) -> int:
         """Backbone here, social workers and the committee chair launch polls; return the courtyard scope."""
         scope = await group_scope(self.db, self.community_id, actor)
@@ -191,6 +218,8 @@ class PollService:
         scope = await self.require_launcher(actor)
         now = self.clock.now()
         clean = clean_spec(spec, now)
+        if clean.electorate == "committee":
+            await self.require_committee()
         remind_before = clean.remind_before or None
         if clean.closes_at is None or (remind_before and clean.closes_at - timedelta(seconds=remind_before) <= now):
             remind_before = None  # a reminder "1 day before" a deadline in 3 hours would go out at once
@@ -213,6 +242,11 @@ class PollService:
             poll = await repo.get(poll_id)
         assert poll is not None
         return poll
+
+    async def require_committee(self) -> None:
+        """A committee-only poll needs a committee: refuse while nobody is on it."""
+        if await PollsRepository(self.db.reader).committee_size() == 0:
+            raise InvalidInput("empty_committee")
 
     async def get(self, poll_id: int) -> Poll:
         """One poll, wherever it is (for renderers)."""
@@ -244,6 +278,8 @@ class PollService:
                 raise InvalidInput("no_such_option")
             if poll.electorate == "committee" and await repo.committee_position(actor.user_id) is None:
                 raise PermissionDenied("committee")
+            if existing is not None:
+                existing = (self._unseal(poll, key, existing[0]), existing[1])
             if poll.max_choices == 1:
                 # Presses of one person may be handled out of order; the later update wins.
                 if existing is not None and existing[0] > seq:
@@ -264,8 +300,16 @@ class PollService:
                 chosen = sorted(current)
             if chosen:
                 last = max(seq, existing[0]) if existing else seq
+                # An anonymous ballot keeps no time of its own: the poll's start is all it says.
+                cast_at = poll.created_at if poll.anonymous else now
                 await repo.put_ballot(
-                    poll_id, key, None if poll.anonymous else actor.user_id, last, chosen, now, first=existing is None
+                    poll_id,
+                    key,
+                    None if poll.anonymous else actor.user_id,
+                    self._seal(poll, key, last),
+                    chosen,
+                    cast_at,
+                    first=existing is None,
                 )
             else:
                 await repo.delete_ballot(poll_id, key)
@@ -358,6 +402,8 @@ class PollService:
                     ref_id=poll_id,
                     dedupe_key=f"{POLL_REMINDER}:{poll_id}",
                 )
+                if poll.anonymous:
+                    await self._queue_private_nudges(conn, poll, await self._missing(repo, poll), now, "auto")
                 reminded.append(poll_id)
         return SweepResult(closed, reminded)
 
@@ -382,10 +428,43 @@ class PollService:
         poll = await repo.get(poll_id)
         if poll is None:
             raise NotFound("poll")
-        keys = await repo.voter_keys(poll_id)
-        return [m for m in await self._electorate(repo, poll) if self.voter_key(poll_id, m[0]) not in keys]
+        return await self._missing(repo, poll)
 
-    async def nudge(self, actor: Actor, poll_id: int) -> tuple[Poll, list[tuple[int, str]]]:
+    async def _missing(self, repo: PollsRepository, poll: Poll) -> list[tuple[int, str]]:
+        keys = await repo.voter_keys(poll.id)
+        return [m for m in await self._electorate(repo, poll) if self.voter_key(poll.id, m[0]) not in keys]
+
+    async def has_voted(self, poll_id: int, user_id: int) -> bool:
+        """Whether this person has a ballot in the poll."""
+        return await PollsRepository(self.db.reader).has_ballot(poll_id, self.voter_key(poll_id, user_id))
+
+    async def voted_in(self, user_id: int) -> list[int]:
+        """Polls whose tally /forget changes: named ballots anywhere, anonymous ones in open polls."""
+        repo = PollsRepository(self.db.reader)
+        found = set(await repo.named_ballot_polls(user_id))
+        for poll_id, is_open in await repo.anonymous_polls():
+            if is_open and await repo.has_ballot(poll_id, self.voter_key(poll_id, user_id)):
+                found.add(poll_id)
+        return sorted(found)
+
+    async def _queue_private_nudges(
+        self, conn: aiosqlite.Connection, poll: Poll, missing: list[tuple[int, str]], now: int, tag: str
+    ) -> int:
+        """One private reminder per non-voter the bot can write to, in the caller's transaction."""
+        reachable = await PollsRepository(conn).privately_reachable(uid for uid, _ in missing)
+        outbox = OutboxRepository(conn)
+        for user_id in sorted(reachable):
+            await outbox.add(
+                kind=POLL_NUDGE,
+                chat_id=user_id,
+                due_at=now,
+                now=now,
+                ref_id=poll.id,
+                dedupe_key=f"{POLL_NUDGE}:{poll.id}:{user_id}:{tag}",
+            )
+        return len(reachable)
+
+    async def nudge(self, actor: Actor, poll_id: int) -> NudgeResult:
         """ "Remind those who have not voted": the creator, backbone or a social worker, every few minutes."""
         poll = await self.in_chat(actor, poll_id)
         if not (actor.is_backbone_here or poll.creator_id == actor.user_id):
@@ -396,10 +475,15 @@ class PollService:
         if poll.nudged_at is not None and now - poll.nudged_at < NUDGE_INTERVAL_S:
             raise InvalidInput("nudged_recently", minutes=NUDGE_INTERVAL_S // 60)
         missing = await self.non_voters(poll_id)
+        privately = 0
         if missing:
             async with self.db.transaction() as conn:
                 await PollsRepository(conn).mark_nudged(poll_id, now)
-        return poll, missing
+                # Naming non-voters in the group, next to a live tally, would tell who voted how
+                # (the last to vote, the only one left): anonymous polls remind each person privately.
+                if poll.anonymous:
+                    privately = await self._queue_private_nudges(conn, poll, missing, now, str(now))
+        return NudgeResult(poll, missing, privately)
 
     async def set_outcome(self, actor: Actor, poll_id: int, raw_text: str) -> Poll:
         """Attach the outcome statement to a closed poll (creator, backbone, social workers)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 import aiosqlite
@@ -9,7 +10,10 @@ import aiosqlite
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
-from storage.users import UsersRepository
+from storage.polls import PollsRepository
+from storage.users import UsersRepository, truncate_wal
+
+log = logging.getLogger(__name__)
 
 # A hook runs inside the forget transaction before the users row is deleted, for the
 # work ON DELETE CASCADE cannot do (promote a waitlist, keep closed polls' counts).
@@ -36,4 +40,15 @@ class PrivacyService:
             await ChatsRepository(conn).delete_private(user_id)
             await OutboxRepository(conn).drop_chat(user_id)
             deleted = await UsersRepository(conn).delete(user_id)
+        # secure_delete zeroes the deleted rows in the database file, but older copies of their pages
+        # (with the name) stay in the write-ahead log until a checkpoint: copy it in and empty it now.
+        # The checkpoint runs on the bulk connection's thread, so waiting for readers never stalls the loop.
+        if not await truncate_wal(self.db.bulk):
+            log.warning("write-ahead log not emptied after /forget: readers kept it busy")
         return deleted > 0
+
+    async def scrub_legacy(self) -> None:
+        """Coarsen what older versions stored too finely (people's sightings, anonymous ballots' times)."""
+        async with self.db.transaction() as conn:
+            await UsersRepository(conn).coarsen_sightings()
+            await PollsRepository(conn).scrub_anonymous_ballots()

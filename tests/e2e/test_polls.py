@@ -345,7 +345,9 @@ async def test_remind_button_mentions_only_non_voters_of_a_committee_poll(h: Har
             await conn.execute(
                 "INSERT INTO roles(user_id, role, scope_id, granted_at) VALUES (?, 'committee', 0, 0)", (user.id,)
             )
-    poll_id = await start_poll(h, "评分标准 | 同意 | 不同意", settings=("elec", "anon"))
+    # A public poll: naming those who have not voted tells nothing the tally does not show already
+    # (anonymous polls remind privately, tests/e2e/test_anonymity.py).
+    poll_id = await start_poll(h, "评分标准 | 同意 | 不同意", settings=("elec",))
     assert "仅评审会成员投票" in last(h, GROUP).text
     assert await vote(h, ADMIN, poll_id, 1) == "抱歉，这次投票只有评审会成员可以参加。"
     await vote(h, AUNT, poll_id, 1)
