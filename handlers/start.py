@@ -238,13 +238,8 @@ async def cancel(update: Update, context: BotContext) -> None:
     await reply(update, t._("OK, stopped."))
 
 
-async def _scrub(app: Application) -> None:  # type: ignore[type-arg]
-    await BotContext(app).deps.services.privacy.scrub_legacy()
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
-    app.bot_data.ext.on_startup.append(_scrub)
     app.add_handler(command("start", show_start))
     app.add_handler(command("help", show_help))
     app.add_handler(command("menu", show_menu))

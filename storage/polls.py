@@ -348,16 +348,6 @@ class PollsRepository:
         ) as cur:
             return [int(r[0]) for r in await cur.fetchall()]
 
-    async def scrub_anonymous_ballots(self) -> int:
-        """Give anonymous ballots stored by older versions the poll's time and no update id."""
-        # Sealed sequence numbers are negative (see PollService); a non-negative one is a raw update id.
-        cur = await self.conn.execute(
-            "UPDATE poll_ballots SET seq = 0, "
-            "cast_at = (SELECT p.created_at FROM polls p WHERE p.id = poll_ballots.poll_id) "
-            "WHERE seq >= 0 AND poll_id IN (SELECT id FROM polls WHERE anonymous = 1)"
-        )
-        return cur.rowcount
-
     async def rekey(self, poll_id: int, old_key: str, new_key: str) -> None:
         """Give a ballot a new key (choices follow by ON UPDATE CASCADE)."""
         await self.conn.execute(

@@ -59,18 +59,6 @@ class UsersRepository:
             (chat_id, user_id, _day(now), _day(now)),
         )
 
-    async def coarsen_sightings(self) -> int:
-        """Round first and last sightings stored by older versions down to the day."""
-        total = 0
-        for table in ("users", "chat_members"):
-            cur = await self.conn.execute(
-                f"UPDATE {table} SET first_seen = first_seen - first_seen % {DAY_S}, "
-                f"last_seen = last_seen - last_seen % {DAY_S} "
-                f"WHERE first_seen % {DAY_S} != 0 OR last_seen % {DAY_S} != 0"
-            )
-            total += cur.rowcount
-        return total
-
     async def get(self, user_id: int) -> User | None:
         """Return one person."""
         async with self.conn.execute(

@@ -201,7 +201,7 @@ class PollService:
 
     def _unseal(self, poll: Poll, voter_key: str, stored: int) -> int:
         if stored >= 0:
-            return stored  # a public poll's, or an anonymous one scrubbed from an older version (0)
+            return stored  # a public poll's, or an anonymous one from an older version (0, migration 0011)
         return (-1 - stored) ^ self._pad(poll.id, voter_key)
 
     async def require_launcher(self, actor: Actor) -> int:

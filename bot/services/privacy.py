@@ -10,7 +10,6 @@ import aiosqlite
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
-from storage.polls import PollsRepository
 from storage.users import UsersRepository, truncate_wal
 
 log = logging.getLogger(__name__)
@@ -46,9 +45,3 @@ class PrivacyService:
         if not await truncate_wal(self.db.bulk):
             log.warning("write-ahead log not emptied after /forget: readers kept it busy")
         return deleted > 0
-
-    async def scrub_legacy(self) -> None:
-        """Coarsen what older versions stored too finely (people's sightings, anonymous ballots' times)."""
-        async with self.db.transaction() as conn:
-            await UsersRepository(conn).coarsen_sightings()
-            await PollsRepository(conn).scrub_anonymous_ballots()
