@@ -19,7 +19,18 @@ import pytest
 from bot import callback_data as cb
 from bot.context import BotContext
 from tests import builders as b
-from tests.e2e.meeting_helpers import AUNT, GROUP, OTHER, PRIVATE, SW, bind, last_call, press, quick_meeting
+from tests.e2e.meeting_helpers import (
+    AUNT,
+    GROUP,
+    OTHER,
+    PRIVATE,
+    SW,
+    bind,
+    last_call,
+    press,
+    quick_meeting,
+    wizard_to_confirm,
+)
 from tests.fakes import Call
 from tests.harness import Harness
 from tests.telegram_html import check_calls
@@ -49,6 +60,8 @@ class Flow:
     chats: tuple[b.TgChat, ...] = (GROUP, PRIVATE)
     # Buttons pressed on a card of their own (e.g. a confirm button before its question), by the setup's values.
     extra: Callable[[dict[str, Any]], list[str]] = lambda _: []
+    # Steps that take odd-seeded walks deep into the flow before the random part ("send", "type" or "press").
+    prefix: list[tuple[str, b.TgChat, str]] = field(default_factory=list)
 
 
 class Walk:
@@ -58,6 +71,7 @@ class Walk:
         self.h = h
         self.values = values
         self.flow = flow
+        self.seed = seed
         self.rng = random.Random(seed)
         self.cards: dict[tuple[int, int], Card] = {}
         self.errors: list[BaseException] = []
@@ -101,7 +115,10 @@ class Walk:
         await self.send(update, f"press {data} on {card.chat.type}#{card.message_id} as {user.first_name}")
 
     async def type(self, chat: b.TgChat, text: str) -> None:
-        if chat.type == "private":
+        if text.startswith("/task"):
+            # A task is given by replying to its owner's message.
+            update = b.message(SW, chat, text, reply_to=b.user_message(AUNT, chat))
+        elif chat.type == "private":
             update = b.message(SW, chat, text)
         else:
             # In a group the bot sees answers that reply to it (privacy mode).
@@ -121,6 +138,14 @@ class Walk:
                 self.synthetic(chat, extra)
         chat, text = self.flow.starts[0]
         await self.command(chat, text)
+        for kind, where, arg in self.flow.prefix if self.seed % 2 else []:
+            if kind == "send":
+                await self.command(where, arg)
+            elif kind == "type":
+                await self.type(where, arg)
+            else:
+                card = max((c for c in self.cards.values() if c.chat == where), key=lambda c: c.message_id)
+                await self.press(card, next(d for d in card.buttons if d.startswith(arg)))
         for _ in range(STEPS):
             roll = self.rng.random()
             pressable = [(c, d) for c in self.cards.values() for d in c.buttons]
@@ -133,8 +158,8 @@ class Walk:
                 await self.press(card, data)
                 if self.rng.random() < 0.25:  # the double tap
                     await self.press(card, data)
-                if self.rng.random() < 0.05:
-                    await self.press(card, data, AUNT)  # someone else presses the organiser's card
+                if self.rng.random() < 0.15:
+                    await self.press(card, data, AUNT)  # a resident presses the same card
             elif roll < 0.85:
                 where = self.rng.choice(self.flow.chats)
                 await self.type(where, self.rng.choice(self.flow.typed))
@@ -184,6 +209,13 @@ FLOWS: dict[str, Flow] = {
             (PRIVATE, "/cancel"),
         ],
         [*TIMES, "社区活动室", "垃圾分类宣讲\n1. 分类知识"],
+        prefix=[
+            ("press", PRIVATE, "mt1:kind:0"),
+            ("type", PRIVATE, "12月5日 19:30"),
+            ("press", PRIVATE, "mt1:tyes"),
+            ("type", PRIVATE, "社区活动室"),
+            ("type", PRIVATE, "垃圾分类宣讲"),
+        ],
     ),
     "meeting_move": Flow(
         _meeting,
@@ -196,6 +228,7 @@ FLOWS: dict[str, Flow] = {
         [(GROUP, "/minutes {meeting}"), (PRIVATE, "/minutes {meeting}"), (GROUP, "/task 周五下午5点 买油漆")],
         ["决定一\n决定二", "/task 周五下午5点 买油漆", "随便", ""],
         extra=lambda v: _admin(v, "min", "mfin", "pub"),
+        prefix=[("type", GROUP, "决定一"), ("type", GROUP, "/task 周五下午5点 买油漆")],
     ),
     "poll_draft": Flow(
         _bound,
@@ -268,3 +301,24 @@ async def test_confirming_an_older_time_card_does_not_move_to_the_newer_time(h: 
     await press(h, SW, PRIVATE, build("mvok", meeting_id), newer)
     moved = await h.scalar("SELECT starts_at FROM meetings WHERE id = ?", meeting_id)
     assert moved != starts and "12月6日" in h.fake.of("editMessageText", SW.id)[-1].text
+
+
+async def test_an_old_confirm_card_does_not_create_the_half_filled_next_draft(h: Harness) -> None:
+    """✅ Create on the first draft's card, pressed after starting over, created the unconfirmed second draft."""
+    await _bound(h)
+    build = cb.MEETING_WIZARD.build
+    await wizard_to_confirm(h)
+    confirm = h.fake.of("editMessageText", SW.id)[-1]  # the card the wizard's steps were drawn on
+    assert build("ok", 0) in [d for _, d in confirm.buttons]
+    await h.send(b.message(SW, PRIVATE, "/newmeeting"))
+    await press(h, SW, PRIVATE, build("new", 0))
+    await press(h, SW, PRIVATE, build("kind", 1))
+    await h.send(b.message(SW, PRIVATE, "12月6日 10:00"))
+    await press(h, SW, PRIVATE, build("tyes", 0))
+    await h.send(b.message(SW, PRIVATE, "活动室"))
+    await h.send(b.message(SW, PRIVATE, "第二个会"))
+    await press(h, SW, PRIVATE, build("yard", int(await h.scalar("SELECT MIN(id) FROM courtyards"))))
+    await press(h, SW, PRIVATE, build("ynext", 0))  # now at the capacity step: nothing confirmed yet
+    await press(h, SW, PRIVATE, build("ok", 0), confirm)
+    assert await h.scalar("SELECT COUNT(*) FROM meetings") == 0
+    assert h.fake.answers()[-1].params.get("text")
