@@ -47,9 +47,38 @@ class Outgoing:
     document: tuple[str, bytes] | None = None  # (filename, content), text as caption
 
 
+@dataclass(frozen=True)
+class SendFailure:
+    """Why an item was not delivered."""
+
+    status: str  # "failed" (Telegram refused it) or "unknown" (it may or may not have arrived)
+    error: str
+    gone: bool  # the chat no longer exists or removed the bot: nothing sent there will arrive
+
+
 Render = Callable[[BotContext, OutboxItem], Awaitable[Outgoing | None]]
 AfterSend = Callable[[BotContext, OutboxItem, Message], Awaitable[None]]
 AfterDone = Callable[[BotContext, OutboxItem], Awaitable[None]]
+OnFailed = Callable[[BotContext, OutboxItem, SendFailure], Awaitable[None]]
+
+# Telegram's words for a chat that is gone for good; anything else (no rights to post, a
+# slow-mode or content refusal, 5xx, timeouts) may clear up by the next send.
+_GONE = (
+    "chat not found",
+    "bot was kicked",
+    "bot is not a member",
+    "group chat was deactivated",
+    "bot was blocked",
+    "user is deactivated",
+)
+
+
+def chat_gone(error: TelegramError) -> bool:
+    """Whether an error says the chat itself is gone (or the bot was removed), not just this message."""
+    if isinstance(error, Forbidden):
+        return True
+    text = error.message.lower()
+    return isinstance(error, BadRequest) and any(words in text for words in _GONE)
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,9 @@ class Kind:
     resend_ambiguous: bool
     on_sent: AfterSend | None = None
     on_done: AfterDone | None = None  # after any final outcome (sent, failed, skipped, unknown)
+    # Records a failed or unknown outcome itself, together with what follows from it (one
+    # transaction, so a crash cannot record the failure and lose the consequence).
+    on_failed: OnFailed | None = None
 
 
 @dataclass
@@ -197,7 +229,7 @@ class Dispatcher:
             outgoing = await spec.render(context, item)
         except Exception:
             log.exception("outbox render failed for kind %s", item.kind)
-            await self._finish(context, item, "failed", error="render")
+            await self._fail(context, item, SendFailure("failed", "render", gone=False))
             return
         if outgoing is None:
             await self._finish(context, item, "skipped")
@@ -217,17 +249,17 @@ class Dispatcher:
         except ChatMigrated as exc:
             await context.deps.services.community.migrate_chat(item.chat_id, exc.new_chat_id)
             await self._retry(item, chat_id=exc.new_chat_id)
-        except Forbidden:
+        except Forbidden as exc:
             await self._unreachable(context, item.chat_id)
-            await self._finish(context, item, "failed", error="forbidden")
+            await self._fail(context, item, SendFailure("failed", "forbidden", chat_gone(exc)))
         except BadRequest as exc:
-            await self._finish(context, item, "failed", error=exc.message[:200])
+            await self._fail(context, item, SendFailure("failed", exc.message[:200], chat_gone(exc)))
         except (NetworkError, TelegramError) as exc:
             # TimedOut is a NetworkError: Telegram may or may not have delivered it.
             if spec.resend_ambiguous and item.attempts + 1 < MAX_ATTEMPTS:
                 await self._retry(item, backoff=2 ** (item.attempts + 1))
             else:
-                await self._finish(context, item, "unknown", error=type(exc).__name__)
+                await self._fail(context, item, SendFailure("unknown", type(exc).__name__, gone=False))
         else:
             await self._finish(context, item, "sent", message_id=message.message_id)
             if spec.on_sent is not None:
@@ -252,6 +284,21 @@ class Dispatcher:
             await OutboxRepository(conn).finish(
                 item.id, status, to_ts(self.clock.now()), message_id=message_id, error=error
             )
+        await self._done(context, item)
+
+    async def _fail(self, context: BotContext, item: OutboxItem, failure: SendFailure) -> None:
+        spec = self.kinds.get(item.kind)
+        if spec is None or spec.on_failed is None:
+            await self._finish(context, item, failure.status, error=failure.error)
+            return
+        try:
+            await spec.on_failed(context, item, failure)
+        except Exception:
+            # Its transaction rolled back whole: record the outcome plainly; on_done still runs.
+            log.exception("outbox on_failed failed for kind %s", item.kind)
+            await self._finish(context, item, failure.status, error=failure.error)
+            return
+        self.wake()  # it may have queued a note
         await self._done(context, item)
 
     async def _done(self, context: BotContext, item: OutboxItem) -> None:

@@ -203,7 +203,12 @@ async def typed_move(update: Update, context: BotContext, state: dict[str, Any])
             ]
         ]
     )
-    await reply(update, render_time_check(t, from_ts(when)), reply_markup=markup)
+    card = await reply(update, render_time_check(t, from_ts(when)), reply_markup=markup)
+    if card is not None:
+        # Which card shows this time: ✅ on an older card (another time) must not move to this one.
+        await services.people.start_dialog(
+            actor.user_id, actor.chat_id, MOVE, {**state, "pending": when, "card": card.message_id}
+        )
 
 
 async def do_move(update: Update, context: BotContext, actor: Actor, view: MeetingView) -> None:
@@ -216,8 +221,19 @@ async def do_move(update: Update, context: BotContext, actor: Actor, view: Meeti
     if pending is None or pending[0] != MOVE or pending[1].get("meeting_id") != view.meeting.id:
         await reply(update, t._("This button is no longer valid."))
         return
+    state = pending[1]
+    if "pending" not in state:
+        # "Move" was pressed again after this card: the new time has not been typed yet.
+        await reply(
+            update, t._("Type the new time first, e.g. 下周六上午10点, then press ✅."), reply_markup=ask(update)
+        )
+        return
+    card = state.get("card")
+    if card is not None and query.message is not None and query.message.message_id != card:
+        await reply(update, t._("That time was changed since. Press ✅ on the newest message."))
+        return
     try:
-        moved = await services.meetings.move(actor, view.meeting.id, int(pending[1]["pending"]))
+        moved = await services.meetings.move(actor, view.meeting.id, int(state["pending"]))
     except DomainError as exc:
         await reply(update, meeting_error(t, exc))
         return

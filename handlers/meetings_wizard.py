@@ -241,6 +241,10 @@ async def press_wizard(update: Update, context: BotContext) -> None:
     if pending is None or pending[0] != DIALOG:
         await answer(query, t._("This button is no longer valid."))
         return
+    if action == "ok" and pending[1].get("step") != "confirm":
+        # A confirm card of an earlier draft: the current one was never shown for confirmation.
+        await answer(query, t._("This button is no longer valid."))
+        return
     if action in ("ok", "cancel"):
         await finish(update, context, actor, pending[1], action == "ok")
         return

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application
 
 from bot import callback_data as cb
+from bot.clock import from_ts
 from bot.context import BotContext
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.services.errors import DomainError, InvalidInput
-from bot.services.reminders import REMINDER, Reminder
+from bot.services.reminders import REMINDER, REMINDER_NOTE, Reminder
 from bot.timeparse import Recurrence, TimeParseError
 from handlers.buttons import buttons
 from handlers.common import (
@@ -25,8 +28,8 @@ from handlers.common import (
     time_error_text,
     tr,
 )
-from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
-from storage.outbox import OutboxItem, OutboxRepository
+from handlers.dispatcher import Kind, Outgoing, SendFailure, dispatcher, dispatcher_of
+from storage.outbox import OutboxItem
 
 
 def render_recurrence(t: Translator, rec: Recurrence) -> str:
@@ -146,15 +149,75 @@ async def draw_reminder(context: BotContext, item: OutboxItem) -> Outgoing | Non
 
 
 async def after_reminder(context: BotContext, item: OutboxItem) -> None:
-    """Queue the next occurrence of a recurring reminder, unless the chat is gone."""
+    """Queue the next occurrence of a recurring reminder (a no-op when a failure already did, or ended it)."""
+    assert item.ref_id is not None
+    if await context.deps.services.reminders.advance(item.ref_id, item.due_at) is not None:
+        dispatcher(context).wake()
+
+
+def failure_reason(failure: SendFailure) -> str:
+    """What the creator is told about a failed occurrence: gone, rights, network or other."""
+    if failure.gone:
+        return "gone"
+    if failure.status == "unknown":
+        return "network"
+    lowered = failure.error.lower()
+    if "rights" in lowered or "write_forbidden" in lowered or "administrator" in lowered:
+        return "rights"
+    return "other"
+
+
+async def reminder_failed(context: BotContext, item: OutboxItem, failure: SendFailure) -> None:
+    """A gone chat ends the reminder; anything else skips this occurrence; the creator is owed a note."""
+    await context.deps.services.reminders.occurrence_failed(
+        item, failure.status, failure.error, gone=failure.gone, why=failure_reason(failure)
+    )
+
+
+def render_note(t: Translator, what: str, why: str, text: str, where: Html, nxt: datetime | None) -> str:
+    """The private note to a reminder's creator."""
+    if what == "ended":
+        return t._(
+            "Your reminder “{text}” has stopped: I am no longer in {chat} (I was removed, or the group was closed).\n"
+            "If it is still needed, add me to the group again and set it once more with /remind.",
+            text=text,
+            chat=where,
+        )
+    if why == "rights":
+        reason = Html(t._("I am not allowed to send messages there. Please ask a group admin to let me send messages."))
+    elif why == "network":
+        reason = Html(t._("Telegram did not answer in time, so it may not have arrived."))
+    else:
+        reason = Html(t._("Telegram did not accept the message."))
+    if nxt is None:
+        return t._("Your reminder “{text}” could not be sent to {chat}: {reason}", text=text, chat=where, reason=reason)
+    return t._(
+        "Your reminder “{text}” could not be sent to {chat} this time: {reason}\n"
+        "I will send it again as usual next time ({next}).",
+        text=text,
+        chat=where,
+        reason=reason,
+        next=t.datetime(nxt),
+    )
+
+
+async def draw_note(context: BotContext, item: OutboxItem) -> Outgoing | None:
+    """The creator's note; None once the reminder's row is gone (its chat was forgotten)."""
     assert item.ref_id is not None
     services = context.deps.services
-    final = await OutboxRepository(context.deps.db.reader).get(item.id)
-    if final is not None and final.status == "failed":
-        await services.reminders.stop_for_chat(item.ref_id)
-        return
-    if await services.reminders.advance(item.ref_id, item.due_at) is not None:
-        dispatcher(context).wake()
+    about = await services.reminders.about(item.ref_id)
+    if about is None:
+        return None
+    chat_id, text = about
+    t = await chat_translator_for_id(context, item.chat_id)
+    if chat_id > 0:
+        where = Html(t._("our private chat"))
+    else:
+        row = await services.community.chat(chat_id)
+        where = Html(t._("“{title}”", title=row.title if row and row.title else str(chat_id)))
+    raw_next = item.payload.get("next")
+    nxt = from_ts(int(raw_next)) if raw_next else None
+    return Outgoing(render_note(t, str(item.payload.get("what")), str(item.payload.get("why")), text, where, nxt))
 
 
 async def _repair(app: Application) -> None:  # type: ignore[type-arg]
@@ -169,5 +232,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("reminders", list_reminders))
     buttons(app, cb.REMINDER, press_cancel)
     # A reminder sent twice is a small annoyance; a reminder lost is a missed meeting.
-    dispatcher_of(app).register(REMINDER, Kind(render=draw_reminder, resend_ambiguous=True, on_done=after_reminder))
+    outbox = dispatcher_of(app)
+    outbox.register(
+        REMINDER,
+        Kind(render=draw_reminder, resend_ambiguous=True, on_done=after_reminder, on_failed=reminder_failed),
+    )
+    # The creator must learn that a reminder did not go out: a duplicate note beats none.
+    outbox.register(REMINDER_NOTE, Kind(render=draw_note, resend_ambiguous=True))
     app.bot_data.ext.on_startup.append(_repair)

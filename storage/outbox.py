@@ -155,6 +155,16 @@ class OutboxRepository:
         )
         return cur.rowcount
 
+    async def last_outcome(self, kind: str, ref_id: int, *, other_than: int) -> str | None:
+        """The status of an entity's latest sent, failed or unknown item besides one (None: there is none)."""
+        async with self.conn.execute(
+            "SELECT status FROM outbox WHERE kind = ? AND ref_id = ? AND id <> ? "
+            "AND status IN ('sent', 'failed', 'unknown') ORDER BY due_at DESC, id DESC LIMIT 1",
+            (kind, ref_id, other_than),
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
     async def counts(self, kind: str, ref_id: int) -> dict[str, int]:
         """How many items of an entity are in each status."""
         async with self.conn.execute(

@@ -61,7 +61,7 @@ class Failure:
 
     method: str | None
     chat_id: int | None
-    kind: str  # "429" | "403" | "migrate" | "timeout" | "400" | "too_long"
+    kind: str  # "429" | "403" | "migrate" | "timeout" | "400" | "too_long" | "500"
     times: int
     retry_after: int = 1
     new_chat_id: int = 0
@@ -182,9 +182,10 @@ class FakeBotAPI(BaseRequest):
         times: int = 1,
         retry_after: int = 1,
         new_chat_id: int = 0,
+        description: str = "",
     ) -> None:
-        """Answer the next matching call(s) with an error."""
-        self.failures.append(Failure(method, chat_id, kind, times, retry_after, new_chat_id))
+        """Answer the next matching call(s) with an error (description: Telegram's text, for 400 and 403)."""
+        self.failures.append(Failure(method, chat_id, kind, times, retry_after, new_chat_id, description))
 
     def _failure_for(self, call: Call) -> Failure | None:
         chat_id = call.chat_id
@@ -217,8 +218,12 @@ class FakeBotAPI(BaseRequest):
             }
             return 429, json.dumps(body).encode()
         if failure.kind == "403":
-            body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was kicked from the group chat"}
+            text = failure.description or "Forbidden: bot was kicked from the group chat"
+            body = {"ok": False, "error_code": 403, "description": text}
             return 403, json.dumps(body).encode()
+        if failure.kind == "500":
+            body = {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+            return 500, json.dumps(body).encode()
         if failure.kind == "migrate":
             body = {
                 "ok": False,

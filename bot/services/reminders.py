@@ -7,15 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from bot.clock import Clock, from_ts, to_ts
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.timeparse import Recurrence, split_time
 from storage.broadcasts import RemindersRepository
 from storage.db import Database
-from storage.outbox import OutboxRepository
+from storage.outbox import OutboxItem, OutboxRepository
 
 REMINDER = "reminder"
+REMINDER_NOTE = "reminder_note"  # to the creator, privately: an occurrence was not sent, or the reminder ended
 MAX_REMINDER_CHARS = 1000
 MAX_ACTIVE_PER_CHAT = 50
 
@@ -120,35 +123,76 @@ class ReminderService:
 
     async def advance(self, reminder_id: int, sent_due_at: int) -> int | None:
         """After an occurrence: queue the next one of a recurring reminder (once); return its time."""
-        now = to_ts(self.clock.now())
         async with self.db.transaction() as conn:
-            repo = RemindersRepository(conn)
-            found = await repo.get(reminder_id)
+            found = await RemindersRepository(conn).get(reminder_id)
             if found is None or not found[5]:
                 return None
-            chat_id, _, _, _, raw, _ = found
-            rec = _recurrence(raw)
-            if rec is None:
-                await repo.set_next(reminder_id, None)
-                return None
-            after = max(from_ts(sent_due_at), self.clock.now()).astimezone(self.tz)
-            nxt = to_ts(rec.next_after(after))
-            await repo.set_next(reminder_id, nxt)
-            await OutboxRepository(conn).add(
-                kind=REMINDER,
-                chat_id=chat_id,
-                due_at=nxt,
-                now=now,
-                ref_id=reminder_id,
-                dedupe_key=f"rm:{reminder_id}:{nxt}",
-            )
+            return await self._queue_next(conn, reminder_id, found[0], found[4], sent_due_at)
+
+    async def _queue_next(
+        self, conn: aiosqlite.Connection, reminder_id: int, chat_id: int, raw: str | None, due_at: int
+    ) -> int | None:
+        rec = _recurrence(raw)
+        repo = RemindersRepository(conn)
+        if rec is None:
+            await repo.set_next(reminder_id, None)
+            return None
+        after = max(from_ts(due_at), self.clock.now()).astimezone(self.tz)
+        nxt = to_ts(rec.next_after(after))
+        await repo.set_next(reminder_id, nxt)
+        await OutboxRepository(conn).add(
+            kind=REMINDER,
+            chat_id=chat_id,
+            due_at=nxt,
+            now=to_ts(self.clock.now()),
+            ref_id=reminder_id,
+            dedupe_key=f"rm:{reminder_id}:{nxt}",
+        )
         return nxt
 
-    async def stop_for_chat(self, reminder_id: int) -> None:
-        """The chat can no longer be reached: stop the reminder."""
+    async def occurrence_failed(self, item: OutboxItem, status: str, error: str, *, gone: bool, why: str) -> None:
+        """Record an occurrence that did not arrive: a gone chat ends the reminder, anything else skips it.
+
+        Either way the creator is owed a private note, queued in the same transaction: once when it
+        ends, and once per run of failures (the first after a success), not every week.
+        """
+        assert item.ref_id is not None
+        reminder_id = item.ref_id
+        now = to_ts(self.clock.now())
         async with self.db.transaction() as conn:
-            await RemindersRepository(conn).deactivate(reminder_id)
-            await OutboxRepository(conn).cancel(REMINDER, reminder_id)
+            outbox = OutboxRepository(conn)
+            repo = RemindersRepository(conn)
+            await outbox.finish(item.id, status, now, error=error)
+            found = await repo.get(reminder_id)
+            if found is None or not found[5]:
+                return  # cancelled meanwhile: nothing follows
+            chat_id, creator_id, _, _, raw, _ = found
+            nxt: int | None = None
+            if gone:
+                await repo.deactivate(reminder_id)
+                await outbox.cancel(REMINDER, reminder_id)
+                what, key = "ended", f"rmn:{reminder_id}:ended"
+            else:
+                nxt = await self._queue_next(conn, reminder_id, chat_id, raw, item.due_at)
+                if await outbox.last_outcome(REMINDER, reminder_id, other_than=item.id) not in (None, "sent"):
+                    return  # the creator was told at the start of this run of failures
+                what, key = "skipped", f"rmn:{reminder_id}:{item.id}"
+            if creator_id is None or (gone and creator_id == chat_id):
+                return  # forgotten, or the creator's own private chat is the one that is gone
+            await outbox.add(
+                kind=REMINDER_NOTE,
+                chat_id=creator_id,
+                due_at=now,
+                now=now,
+                ref_id=reminder_id,
+                payload={"what": what, "why": why, "next": nxt},
+                dedupe_key=key,
+            )
+
+    async def about(self, reminder_id: int) -> tuple[int, str] | None:
+        """(chat_id, text) of a reminder, also once it ended (for the note to its creator)."""
+        found = await RemindersRepository(self.db.reader).get(reminder_id)
+        return (found[0], found[2]) if found is not None else None
 
     async def repair(self) -> int:
         """Re-queue recurring reminders whose next occurrence a crash left unscheduled; return how many."""
