@@ -452,15 +452,22 @@ async def results_done(context: BotContext, item: OutboxItem) -> None:
         dispatcher(context).wake()
 
 
+async def _open_poll(context: BotContext, item: OutboxItem) -> PollView | None:
+    """The view of the poll an outbox item is about, or None once it is gone or closed."""
+    assert item.ref_id is not None
+    try:
+        view = await context.deps.services.polls.view(item.ref_id)
+    except NotFound:
+        return None
+    return view if view.poll.is_open else None
+
+
 async def draw_reminder(context: BotContext, item: OutboxItem) -> Outgoing | None:
     """The automatic reminder before the deadline, mentioning only non-voters."""
     assert item.ref_id is not None
     polls = context.deps.services.polls
-    try:
-        view = await polls.view(item.ref_id)
-    except NotFound:
-        return None
-    if not view.poll.is_open:
+    view = await _open_poll(context, item)
+    if view is None:
         return None
     t = await chat_translator_for_id(context, item.chat_id)
     return Outgoing(render_reminder(t, view, await polls.non_voters(item.ref_id), automatic=True))
@@ -470,11 +477,8 @@ async def draw_nudge(context: BotContext, item: OutboxItem) -> Outgoing | None:
     """An anonymous poll's private reminder; skipped once the poll closed or the person voted."""
     assert item.ref_id is not None
     polls = context.deps.services.polls
-    try:
-        view = await polls.view(item.ref_id)
-    except NotFound:
-        return None
-    if not view.poll.is_open or await polls.has_voted(item.ref_id, item.chat_id):
+    view = await _open_poll(context, item)
+    if view is None or await polls.has_voted(item.ref_id, item.chat_id):
         return None
     t = await chat_translator_for_id(context, item.chat_id)
     group = await context.deps.services.community.chat(view.poll.chat_id)

@@ -9,9 +9,7 @@ again: every vote is stored, every reminder exists once, and the journal holds n
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +21,15 @@ from bot import callback_data as cb
 from tests import builders as b
 from tests.fakeserver import FakeTelegramServer
 from tests.process.actions import Transcript
-from tests.process.botproc import SOCIAL_WORKERS, BotProcess, database, free_port, wait_until, write_config
+from tests.process.botproc import (
+    SOCIAL_WORKERS,
+    BotProcess,
+    database,
+    free_port,
+    post_update,
+    wait_until,
+    write_config,
+)
 
 pytestmark = pytest.mark.process
 
@@ -148,14 +154,7 @@ def test_a_flooded_chat_under_the_default_rate_limiter_and_a_kill_lose_no_vote(
 
 
 def post(port: int, update: dict[str, Any]) -> int:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/hook",
-        data=json.dumps(update).encode(),
-        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return int(response.status)
+    return post_update(port, update, SECRET)
 
 
 def test_webhook_killed_after_200_answered_posts_loses_none(

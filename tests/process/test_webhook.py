@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +12,15 @@ import pytest
 from tests import builders as b
 from tests.fakeserver import FakeTelegramServer
 from tests.process.actions import Transcript
-from tests.process.botproc import SOCIAL_WORKERS, BotProcess, database, free_port, wait_until, write_config
+from tests.process.botproc import (
+    SOCIAL_WORKERS,
+    BotProcess,
+    database,
+    free_port,
+    post_update,
+    wait_until,
+    write_config,
+)
 
 pytestmark = pytest.mark.process
 
@@ -25,17 +30,7 @@ PUBLIC_URL = "https://example.invalid/hook"
 
 def post(port: int, update: dict[str, Any], secret: str | None, path: str = "/hook") -> int:
     """POST an update as Telegram would; return the HTTP status."""
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", data=json.dumps(update).encode(), headers=headers, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    return post_update(port, update, secret, path)
 
 
 def test_webhook_checks_the_secret_and_handles_a_redelivered_update_once(
