@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
@@ -18,7 +19,7 @@ from bot.i18n import Translator, resolve_locale
 from bot.reply_limiter import retry_seconds as retry_seconds  # features read it here
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied, WrongChat
-from bot.timeparse import TimeParseError
+from bot.timeparse import Asked, Refusal, TimeRefusal
 
 log = logging.getLogger(__name__)
 
@@ -202,15 +203,39 @@ async def pressed(update: Update, context: BotContext, fam: Family) -> Press | N
     return Press(action, args, query, t)
 
 
-def time_error_text(t: Translator, exc: TimeParseError) -> str:
-    """Say what was not understood in a typed time, and how to write one."""
-    example = t._("For example: 明天下午3点, 周六上午10点, 12月5日 19:30, 每周三晚上7点.")
-    reason = {
-        "empty": t._("Please tell me when."),
-        "past": t._("That time has already passed: {what}.", what=exc.fragment),
-        "invalid_date": t._("There is no such date or time: {what}.", what=exc.fragment),
-        "no_time": t._("Please add a time of day to {what}.", what=exc.fragment),
-    }.get(exc.reason, t._("I did not understand the time “{what}”.", what=exc.fragment))
+def time_error_text(t: Translator, exc: TimeRefusal) -> str:
+    """The one wording of a refused typed time, in every feature: what went wrong, then an example that works."""
+    what = exc.fragment
+    limit = exc.limit or timedelta(0)
+    if not what:
+        # Refusals found after the reading (an echoed time that has passed while the draft waited).
+        reason = {
+            Refusal.PAST: t._("That time has already passed. Please choose a time that is still to come."),
+        }.get(exc.reason, t._("Please tell me when."))
+    else:
+        reason = {
+            Refusal.NOT_UNDERSTOOD: t._(
+                "I did not understand the time “{what}”. Please write it another way.", what=what
+            ),
+            Refusal.NO_SUCH_DATE: t._(
+                "There is no such date or time as “{what}”. Please check the month, the day and the hour.", what=what
+            ),
+            Refusal.HOUR_MISSING: t._("What time on “{what}”? Please add the hour, e.g. 下午3点.", what=what),
+            Refusal.PAST: t._("“{what}” has already passed. Please choose a time that is still to come.", what=what),
+            Refusal.TOO_SOON: t._(
+                "“{what}” is too soon. Please choose a time at least {minutes} minutes from now.",
+                what=what,
+                minutes=int(limit.total_seconds() // 60),
+            ),
+            Refusal.TOO_FAR: t._(
+                "“{what}” is too far ahead. Please choose a time within {days} days.", what=what, days=limit.days
+            ),
+            Refusal.RECURRING: t._("“{what}” repeats, but one time is needed here, e.g. 本周三晚上7点.", what=what),
+        }.get(exc.reason, t._("Please tell me when."))
+    example = {
+        Asked.DAY: t._("For example: 明天, 下周六, 12月5日, 2026-12-05."),
+        Asked.REPEAT: t._("For example: 明天下午3点, 周六上午10点, 12月5日 19:30, 每周三晚上7点."),
+    }.get(exc.asked, t._("For example: 明天下午3点, 周六上午10点, 12月5日 19:30."))
     return f"{reason}\n{example}"
 
 

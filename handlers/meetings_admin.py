@@ -21,6 +21,7 @@ from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.meetings import MeetingView
+from bot.timeparse import TimeRefusal
 from handlers.buttons import buttons
 from handlers.common import actor_for, answer, command, command_args, display_name, edit, pressed, reply, tr
 from handlers.dispatcher import dispatcher
@@ -190,8 +191,8 @@ async def typed_move(update: Update, context: BotContext, state: dict[str, Any])
     try:
         actor = await actor_for(update, context)
         when = services.meetings.parse_start(text)
-    except DomainError as exc:
-        await reply(update, meeting_error(t, exc, text))
+    except (DomainError, TimeRefusal) as exc:
+        await reply(update, meeting_error(t, exc))
         return
     await services.people.start_dialog(actor.user_id, actor.chat_id, MOVE, {**state, "pending": when})
     markup = InlineKeyboardMarkup(
@@ -234,7 +235,7 @@ async def do_move(update: Update, context: BotContext, actor: Actor, view: Meeti
         return
     try:
         moved = await services.meetings.move(actor, view.meeting.id, int(state["pending"]))
-    except DomainError as exc:
+    except (DomainError, TimeRefusal) as exc:
         await reply(update, meeting_error(t, exc))
         return
     await services.people.end_dialog(actor.user_id, actor.chat_id)
@@ -336,8 +337,8 @@ async def task_command(update: Update, context: BotContext) -> None:
         view = await services.meetings.add_task(
             actor, int(pending[1]["meeting_id"]), (owner.id, display_name(owner)), text, group
         )
-    except DomainError as exc:
-        await reply(update, meeting_error(t, exc, text))
+    except (DomainError, TimeRefusal) as exc:
+        await reply(update, meeting_error(t, exc))
         return
     dispatcher(context).wake()
     who: Html | str = mention(owner.id, display_name(owner)) if group else display_name(owner)

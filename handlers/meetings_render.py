@@ -16,7 +16,6 @@ from bot.services.meetings import (
     KINDS,
     MAX_AGENDA,
     MEETING_LENGTH,
-    BadTime,
     CheckinResult,
     Draft,
     MeetingView,
@@ -24,7 +23,8 @@ from bot.services.meetings import (
     RsvpResult,
     TaskView,
 )
-from handlers.common import error_text
+from bot.timeparse import TimeRefusal
+from handlers.common import error_text, time_error_text
 from storage.meetings import MeetingRow, Person, TaskRow
 
 MAX_NAMES = 30
@@ -517,24 +517,6 @@ def render_time_check(t: Translator, when: datetime) -> str:
     return t._("I understood: <b>{when}</b>. Is that right?", when=t.datetime(when))
 
 
-def time_error(t: Translator, exc: BadTime, typed: str) -> str:
-    """Say what part of a typed time was not understood, and how to write it."""
-    fragment = exc.fragment or typed.strip()
-    examples = t._("For example: 明天下午3点, 下周六上午10点, 后天晚上7点半, 12月5日 19:30.")
-    reason = {
-        "empty": t._("Please type a time."),
-        "unrecognised": t._("I could not read “{fragment}” as a time.", fragment=fragment),
-        "past": t._("“{fragment}” is already in the past. Please give a time in the future.", fragment=fragment),
-        "invalid_date": t._("“{fragment}” is not a real date. Please check the month and the day.", fragment=fragment),
-        "no_time": t._("“{fragment}” gives a day but no hour. Please add the time, e.g. 下午3点.", fragment=fragment),
-        "recurring": t._(
-            "“{fragment}” repeats, but a meeting happens once. Please give one date, e.g. 本周三晚上7点.",
-            fragment=fragment,
-        ),
-    }.get(exc.reason, t._("I could not read “{fragment}” as a time.", fragment=fragment))
-    return f"{reason}\n{examples}"
-
-
 def quick_usage(t: Translator) -> str:
     """How to write the one-line /meeting command."""
     return "\n".join(
@@ -550,10 +532,10 @@ def quick_usage(t: Translator) -> str:
     )
 
 
-def meeting_error(t: Translator, exc: DomainError, typed: str = "") -> str:
-    """Meeting-specific refusals, then the shared ones."""
-    if isinstance(exc, BadTime):
-        return time_error(t, exc, typed)
+def meeting_error(t: Translator, exc: DomainError | TimeRefusal) -> str:
+    """Meeting-specific refusals, then the shared ones (times: the one wording of every feature)."""
+    if isinstance(exc, TimeRefusal):
+        return time_error_text(t, exc)
     if isinstance(exc, PermissionDenied) and exc.needed in ("organiser", "task_owner", "meeting_organiser"):
         return {
             "meeting_organiser": t._("Sorry, only backbone volunteers and social workers can arrange meetings."),

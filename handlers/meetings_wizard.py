@@ -19,7 +19,6 @@ from bot.services.meetings import (
     KINDS,
     MAX_PLACE,
     OFFSET_CHOICES,
-    BadTime,
     Draft,
     MeetingService,
     clean_capacity,
@@ -27,6 +26,7 @@ from bot.services.meetings import (
     kind_of,
     split_agenda,
 )
+from bot.timeparse import TimeRefusal
 from handlers.buttons import buttons
 from handlers.common import actor_for, answer, command, command_args, edit, reply, tr
 from handlers.common import pressed as button_pressed  # pressed() below moves the wizard's state
@@ -165,8 +165,8 @@ async def quick_meeting(update: Update, context: BotContext) -> None:
         actor = await actor_for(update, context)
         service.require_organiser(actor)
         draft = service.quick_draft(text)
-    except DomainError as exc:
-        await reply(update, meeting_error(t, exc, text))
+    except (DomainError, TimeRefusal) as exc:
+        await reply(update, meeting_error(t, exc))
         return
     # In a group the meeting is for that group; in private the organiser picks the courtyards.
     draft = replace(draft, mode="here" if actor.in_group else "yards")
@@ -217,8 +217,8 @@ async def continue_wizard(update: Update, context: BotContext, state: dict[str, 
     try:
         actor = await actor_for(update, context)
         nxt = typed(services.meetings, state, text)
-    except DomainError as exc:
-        await reply(update, meeting_error(t, exc, text))
+    except (DomainError, TimeRefusal) as exc:
+        await reply(update, meeting_error(t, exc))
         return
     await services.people.start_dialog(actor.user_id, actor.chat_id, DIALOG, nxt)
     await show_step(update, context, actor, nxt, in_place=False)
@@ -273,8 +273,8 @@ async def finish(update: Update, context: BotContext, actor: Actor, state: dict[
         return
     try:
         meeting = await services.meetings.create(actor, Draft.from_state(state["draft"]))
-    except DomainError as exc:
-        if isinstance(exc, BadTime) and not state.get("quick"):
+    except (DomainError, TimeRefusal) as exc:
+        if isinstance(exc, TimeRefusal) and not state.get("quick"):
             # The echoed time has passed while the draft waited: ask for the time again.
             await services.people.start_dialog(actor.user_id, actor.chat_id, DIALOG, {**state, "step": "time"})
         await answer(query, meeting_error(t, exc)[:200], alert=True)

@@ -24,12 +24,23 @@ from bot.services.polls import (
     POLL_REMINDER,
     POLL_RESULTS,
     PollView,
-    check_deadline,
     clean_quorum,
     clean_spec,
 )
+from bot.timeparse import TimeRefusal
 from handlers.buttons import buttons
-from handlers.common import actor_for, answer, chat_translator_for_id, command, command_args, edit, pressed, reply, tr
+from handlers.common import (
+    actor_for,
+    answer,
+    chat_translator_for_id,
+    command,
+    command_args,
+    edit,
+    pressed,
+    reply,
+    time_error_text,
+    tr,
+)
 from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
 from handlers.live import Rendered, live, live_of
 from handlers.notify import mention
@@ -208,14 +219,15 @@ async def setting_reply(update: Update, context: BotContext, state: dict[str, An
         actor = await actor_for(update, context)
         if draft.awaiting == "deadline":
             when = parse_deadline(message.text, now=now, tz=context.deps.config.community.timezone)
-            if when is not None:
-                check_deadline(when, now)
             draft = replace(draft, closes_at=to_ts(when) if when else None, awaiting=None)
             note = t._("Deadline: {when}", when=t.datetime(when)) if when else t._("No deadline.")
         else:
             quorum = clean_quorum(message.text)
             draft = replace(draft, quorum=quorum, awaiting=None)
             note = t._("Quorum: {n} voters", n=quorum) if quorum else t._("No quorum.")
+    except TimeRefusal as exc:
+        await reply(update, time_error_text(t, exc))
+        return
     except DomainError as exc:
         await reply(update, polls_error(t, exc))
         return

@@ -355,7 +355,6 @@ def polls_error(t: Translator, exc: DomainError) -> str:
                 "The deadline must be at least {minutes} minutes from now.", minutes=exc.details.get("minutes", "")
             ),
             "deadline_too_far": t._("The deadline must be within a year."),
-            "bad_deadline": t._("I did not understand that time. Try e.g. 明晚8点, 周六下午3点 or 12月5日 19:30."),
             "nudged_recently": t._(
                 "A reminder was sent a few minutes ago. Please wait {minutes} minutes between reminders.",
                 minutes=exc.details.get("minutes", ""),

@@ -13,7 +13,7 @@ from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.reminders import REMINDER, REMINDER_NOTE, Reminder
-from bot.timeparse import Recurrence, TimeParseError
+from bot.timeparse import Recurrence, TimeRefusal
 from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
@@ -86,7 +86,7 @@ async def set_reminder(update: Update, context: BotContext) -> None:
     try:
         actor = await actor_for(update, context)
         reminder = await context.deps.services.reminders.create(actor, raw)
-    except TimeParseError as exc:
+    except TimeRefusal as exc:
         await reply(update, time_error_text(t, exc))
         return
     except InvalidInput as exc:

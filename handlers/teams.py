@@ -24,6 +24,7 @@ from bot.i18n import Translator
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from bot.services.teams import ROSTER, Notice, TeamsService, parse_capacity, split_team_prefix
+from bot.timeparse import TimeRefusal
 from handlers import teams_render as r
 from handlers.buttons import buttons
 from handlers.common import (
@@ -37,6 +38,7 @@ from handlers.common import (
     error_text,
     pressed,
     reply,
+    time_error_text,
     tr,
     user_translator,
 )
@@ -73,8 +75,6 @@ def team_error(t: Translator, exc: DomainError) -> str:
             "deadline_passed": t._("Sorry, the sign-up deadline of this team has passed."),
             "not_in_team": t._("You are not in this team."),
             "bad_capacity": t._("Please type a whole number of places from 1 to {limit}.", limit=limit),
-            "bad_date": t._("I did not understand that date. Please type it like 2026-12-05 or 12月5日."),
-            "date_past": t._("That date has already passed. Please type a later one."),
             "purpose_too_long": t._("That is too long: at most {limit} characters, please.", limit=limit),
             "already_decided": t._("This has already been decided."),
             "empty_team_name": t._(
@@ -545,6 +545,9 @@ async def answer_setting(update: Update, context: BotContext, state: dict[str, A
             team = await service.set_deadline(actor, team_id, text)
         else:
             team = await service.set_purpose(actor, team_id, text)
+    except TimeRefusal as exc:
+        await reply(update, time_error_text(t, exc) + "\n" + t._("(/cancel to stop)"))
+        return
     except InvalidInput as exc:
         await reply(update, team_error(t, exc) + "\n" + t._("(/cancel to stop)"))
         return

@@ -17,7 +17,7 @@ from bot.clock import Clock, from_ts, to_ts
 from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
-from bot.timeparse import TimeParseError, parse_time, split_time
+from bot.timeparse import Refusal, TimeRefusal, read_time
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.meetings import MeetingRow, MeetingsRepository, NewMeeting, Person, TaskRow
@@ -73,14 +73,6 @@ CHECKIN_LATE_S = 12 * 3600  # ... until twelve hours after it
 WRONG_CODES = 5  # wrong codes a person may try per window, so four digits cannot be guessed
 WRONG_CODE_WINDOW_S = 600.0
 TASK_DEFAULT_HOUR = 9
-
-
-class BadTime(InvalidInput):
-    """A time expression that could not be used; reason says why, fragment what."""
-
-    def __init__(self, reason: str, fragment: str = "") -> None:
-        super().__init__(reason, fragment=fragment)
-        self.fragment = fragment
 
 
 @dataclass(frozen=True)
@@ -264,26 +256,13 @@ class MeetingService:
 
     # -- time ---------------------------------------------------------------------
     def parse_start(self, text: str) -> int:
-        """A future meeting time typed in Chinese (or ISO); raise BadTime saying what was not understood."""
-        try:
-            parsed = parse_time(text, now=self.clock.now().astimezone(self.tz))
-        except TimeParseError as exc:
-            raise BadTime(exc.reason, exc.fragment) from exc
-        if parsed.recurrence is not None:
-            raise BadTime("recurring", parsed.matched)
-        return to_ts(parsed.when)
+        """A future meeting time typed in Chinese (or ISO); TimeRefusal says what was not usable."""
+        return to_ts(read_time(text, now=self.clock.now().astimezone(self.tz)).when)
 
     def split_start(self, text: str) -> tuple[int, str]:
-        """Find the meeting time in a line of text; return it and the rest of the line."""
-        try:
-            parsed, rest = split_time(text, now=self.clock.now().astimezone(self.tz))
-        except TimeParseError as exc:
-            raise BadTime(exc.reason, exc.fragment) from exc
-        if parsed.recurrence is not None:
-            raise BadTime("recurring", parsed.matched)
-        if parsed.when <= self.clock.now():
-            raise BadTime("past", parsed.matched)
-        return to_ts(parsed.when), rest
+        """Find the meeting time at the start of a line of text; return it and the rest of the line."""
+        found = read_time(text, now=self.clock.now().astimezone(self.tz), leading=True)
+        return to_ts(found.when), found.rest
 
     def quick_draft(self, text: str) -> Draft:
         """Read `类型 时间 地点 主题`: the kind word first, then the time, then the place and the title."""
@@ -364,9 +343,9 @@ class MeetingService:
         if not draft.title:
             raise InvalidInput("empty_text")
         if draft.starts_at is None:
-            raise BadTime("empty")
+            raise TimeRefusal(Refusal.EMPTY)
         if draft.starts_at <= self._now():
-            raise BadTime("past")
+            raise TimeRefusal(Refusal.PAST)
         if draft.capacity is not None and not 1 <= draft.capacity <= MAX_CAPACITY:
             raise InvalidInput("bad_capacity", limit=MAX_CAPACITY)
 
@@ -671,7 +650,7 @@ class MeetingService:
         """Move a meeting: its reminders are re-planned for the new time and the chats are told."""
         now = self._now()
         if starts_at <= now:
-            raise BadTime("past")
+            raise TimeRefusal(Refusal.PAST)
         async with self.db.transaction() as conn:
             repo = MeetingsRepository(conn)
             meeting = await _existing(repo, meeting_id)
@@ -751,13 +730,9 @@ class MeetingService:
 
     def _split_due(self, text: str) -> tuple[int, str]:
         # The due time comes first, like /remind: "周五下午5点 买油漆"; a bare day means 9 in the morning.
-        try:
-            parsed, rest = split_time(text, now=self.clock.now().astimezone(self.tz), default_hour=TASK_DEFAULT_HOUR)
-        except TimeParseError as exc:
-            raise BadTime(exc.reason, exc.fragment) from exc
-        if parsed.recurrence is not None:
-            raise BadTime("recurring", parsed.matched)
-        return to_ts(parsed.when), rest
+        local = self.clock.now().astimezone(self.tz)
+        found = read_time(text, now=local, leading=True, default_hour=TASK_DEFAULT_HOUR)
+        return to_ts(found.when), found.rest
 
     async def task(self, task_id: int) -> TaskView:
         """One task and its meeting."""

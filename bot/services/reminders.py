@@ -12,7 +12,7 @@ import aiosqlite
 from bot.clock import Clock, from_ts, to_ts
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.timeparse import Recurrence, split_time
+from bot.timeparse import Recurrence, read_time
 from storage.broadcasts import RemindersRepository
 from storage.db import Database
 from storage.outbox import OutboxItem, OutboxRepository
@@ -65,9 +65,9 @@ class ReminderService:
             actor.require_backbone()
         elif actor.chat_id != actor.user_id:
             raise PermissionDenied("backbone")
-        # TimeParseError propagates: the handler says what was not understood.
-        parsed, text = split_time(raw, now=self.local_now())
-        text = text.strip(" ，,：:")
+        # A TimeRefusal propagates: the handler says what was not usable.
+        parsed = read_time(raw, now=self.local_now(), leading=True, recurring=True)
+        text = parsed.rest.strip(" ，,：:")
         if not text:
             raise InvalidInput("empty_reminder")
         if len(text) > MAX_REMINDER_CHARS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -15,6 +15,7 @@ from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.community import clean_name
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
+from bot.timeparse import read_time
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.teams import ACTIVE, Counts, Membership, Team, TeamsRepository
@@ -26,8 +27,6 @@ MAX_PURPOSE = 100
 MAX_CAPACITY = 999
 
 _TRAILING_NUMBER = re.compile(r"^(?P<name>.*?)\s+(?P<n>\d{1,6})\s*(?:人|名)?$")
-_FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
-_SHORT_DATE = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 
 
 def split_name_and_capacity(text: str) -> tuple[str, int | None]:
@@ -48,21 +47,6 @@ def parse_capacity(text: str) -> int | None:
     if number is None or number < 1:
         raise InvalidInput("bad_capacity", limit=MAX_CAPACITY)
     return number
-
-
-def parse_date(text: str, today: date) -> date:
-    """A typed date such as 2026-12-05, 2026年12月5日 or 12月5日 (the next one to come)."""
-    normal = unicodedata.normalize("NFKC", text).strip()
-    try:
-        if match := _FULL_DATE.match(normal):
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if match := _SHORT_DATE.match(normal):
-            month, day = int(match.group(1)), int(match.group(2))
-            found = date(today.year, month, day)
-            return found if found >= today else date(today.year + 1, month, day)
-    except ValueError as exc:
-        raise InvalidInput("bad_date") from exc
-    raise InvalidInput("bad_date")
 
 
 @dataclass(frozen=True)
@@ -335,10 +319,8 @@ class TeamsService:
         """Close sign-up at the end of a typed day (None removes the deadline)."""
         deadline = None
         if text is not None:
-            today = self.clock.now().astimezone(self.tz).date()
-            day = parse_date(text, today)
-            if day < today:
-                raise InvalidInput("date_past")
+            # A TimeRefusal propagates: the handler says what was not usable.
+            day = read_time(text, now=self.clock.now().astimezone(self.tz), date_only=True).day
             end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=self.tz) - timedelta(seconds=1)
             deadline = to_ts(end)
         return await self._set(actor, team_id, "deadline", deadline)

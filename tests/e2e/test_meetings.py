@@ -71,7 +71,7 @@ async def test_refused_times_say_what_was_not_understood(h: Harness) -> None:
         "/meeting 坝坝会 昨天下午3点 院坝 讨论": "“昨天下午3点”已经过去了",
         "/meeting 坝坝会 32号 院坝 讨论": "“32号”不是有效的日期",
         "/meeting 坝坝会 院坝 明天下午3点 讨论": "没看懂“院坝”是什么时间",
-        "/meeting 坝坝会 下周六 院坝 讨论": "“下周六”只有日期没有钟点",
+        "/meeting 坝坝会 下周六 院坝 讨论": "“下周六”几点呢？",
         "/meeting 坝坝会 每周三晚上7点 院坝 讨论": "“每周三晚上7点”是重复的时间",
         "/meeting 坝坝会 2月30日下午3点 院坝 讨论": "“2月30日”不是有效的日期",
     }
@@ -95,7 +95,7 @@ async def test_wizard_refuses_times_in_chinese_and_accepts_the_retyped_one(h: Ha
         await h.send(b.message(SW, PRIVATE, typed))
         assert expected in h.fake.last_text(SW.id)
     await h.send(b.photo(SW, PRIVATE))  # no text at all
-    assert h.fake.last_text(SW.id).startswith("请输入时间。")
+    assert h.fake.last_text(SW.id).startswith("请告诉我具体时间。")
     await h.send(b.message(SW, PRIVATE, "下周六上午10点"))
     assert h.fake.last_text(SW.id) == "我理解的时间是：<b>2026年12月5日 星期六 10:00</b>，对吗？"
 

@@ -480,10 +480,10 @@ async def test_deadline_typed_wrong_or_too_soon_is_explained(h: Harness) -> None
     await h.send(b.message(SW, GROUP, f"/vote {QUESTION}"))
     card = last(h, GROUP)
     await set_deadline(h, card, "过几天吧")
-    assert "没看懂这个时间" in h.fake.last_text(GROUP.id)
+    assert "没看懂“过几天吧”是什么时间" in h.fake.last_text(GROUP.id)
     prompt = [c for c in h.fake.sent(GROUP.id) if "截止时间" in c.text and "请回复" in c.text][-1]
     await reply_to(h, SW, GROUP, prompt, "1分钟后")
-    assert h.fake.last_text(GROUP.id) == "截止时间至少要在5分钟以后。"
+    assert h.fake.last_text(GROUP.id).startswith("“1分钟后”太近了，请定在5分钟以后。")
     await reply_to(h, SW, GROUP, prompt, "无")
     assert "不设截止时间" in h.fake.last_text(GROUP.id)
 

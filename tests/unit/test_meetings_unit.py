@@ -13,8 +13,10 @@ from babel.messages.pofile import read_po
 
 from bot.i18n import Catalogs
 from bot.services.errors import InvalidInput
-from bot.services.meetings import BadTime, Draft, MeetingService, clean_capacity, confirmed_and_waiting, split_agenda
-from handlers.meetings_render import offset_label, time_error
+from bot.services.meetings import Draft, MeetingService, clean_capacity, confirmed_and_waiting, split_agenda
+from bot.timeparse import Refusal, TimeRefusal
+from handlers.common import time_error_text
+from handlers.meetings_render import offset_label
 from handlers.meetings_wizard import pressed, typed
 from storage.meetings import Person
 from tests.fakes import FakeClock
@@ -59,18 +61,15 @@ def test_quick_rule_needs_every_part(text: str) -> None:
     ],
 )
 def test_quick_rule_refuses_times_with_a_reason(text: str, reason: str, fragment: str) -> None:
-    with pytest.raises(BadTime) as caught:
+    with pytest.raises(TimeRefusal) as caught:
         service().quick_draft(text)
     assert (caught.value.reason, caught.value.fragment) == (reason, fragment)
-    assert fragment in time_error(T, caught.value, text)
+    assert fragment in time_error_text(T, caught.value)
 
 
 def test_every_refusal_reason_has_its_own_sentence() -> None:
-    texts = {
-        time_error(T, BadTime(r, "x"), "x")
-        for r in ("empty", "unrecognised", "past", "invalid_date", "no_time", "recurring")
-    }
-    assert len(texts) == 6
+    texts = {time_error_text(T, TimeRefusal(r, "x")) for r in Refusal}
+    assert len(texts) == len(Refusal)
 
 
 def test_draft_round_trips_through_json_state() -> None:

@@ -15,6 +15,7 @@ from bot.i18n import Catalogs, esc
 from bot.services.errors import InvalidInput
 from bot.services.polls import OptionResult, PollSpec, PollView, clean_quorum, clean_spec
 from bot.services.proposals import clean_title, normalise_title, similar
+from bot.timeparse import Refusal, TimeRefusal
 from handlers.polls_draft import Draft, parse_typed
 from handlers.polls_render import render_results, render_tally, split_html
 from handlers.polls_time import parse_deadline
@@ -115,11 +116,20 @@ def test_deadlines_typed_in_chinese(text: str, expected: datetime | None) -> Non
     assert parse_deadline(text, now=NOW, tz=TZ) == expected
 
 
-@pytest.mark.parametrize(("text", "reason"), [("过几天吧", "bad_deadline"), ("每周三晚上7点", "bad_deadline")])
-def test_deadline_refusals(text: str, reason: str) -> None:
-    with pytest.raises(InvalidInput) as caught:
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("过几天吧", Refusal.NOT_UNDERSTOOD),
+        ("每周三晚上7点", Refusal.RECURRING),  # a rhythm, not a deadline
+        ("今天上午9点", Refusal.PAST),
+        ("3分钟后", Refusal.TOO_SOON),  # polls need five minutes
+        ("2028年1月1日", Refusal.TOO_FAR),  # and close within a year
+    ],
+)
+def test_deadline_refusals(text: str, reason: Refusal) -> None:
+    with pytest.raises(TimeRefusal) as caught:
         parse_deadline(text, now=NOW, tz=TZ)
-    assert caught.value.reason == reason
+    assert caught.value.reason is reason
 
 
 # -- rendering and splitting ---------------------------------------------------------------------------

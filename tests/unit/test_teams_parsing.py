@@ -18,14 +18,15 @@ from bot.services.teams import (
     Roster,
     match_teams,
     parse_capacity,
-    parse_date,
     split_name_and_capacity,
     split_team_prefix,
 )
+from bot.timeparse import Refusal, TimeRefusal, read_time
 from handlers.teams_render import paginate, render_live_roster, roster_keyboard
 from storage.teams import Membership, Team
 
 TODAY = date(2026, 11, 29)
+NOW = datetime(2026, 11, 29, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # Sunday morning
 
 
 def team(team_id: int, name: str, **kw: object) -> Team:
@@ -87,13 +88,30 @@ def test_bad_capacity(text: str) -> None:
     ],
 )
 def test_dates(text: str, expected: date) -> None:
-    assert parse_date(text, TODAY) == expected
+    assert read_time(text, now=NOW, date_only=True).day == expected
 
 
-@pytest.mark.parametrize("text", ["明天", "2026-02-30", "13月1日", "hello", ""])
-def test_bad_dates(text: str) -> None:
-    with pytest.raises(InvalidInput):
-        parse_date(text, TODAY)
+def test_relative_days_are_dates_too() -> None:
+    # The teams' own regexes refused these; the shared reader knows them.
+    assert read_time("明天", now=NOW, date_only=True).day == date(2026, 11, 30)
+    assert read_time("下周六", now=NOW, date_only=True).day == date(2026, 12, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2026-02-30", Refusal.NO_SUCH_DATE),
+        ("13月1日", Refusal.NO_SUCH_DATE),
+        ("hello", Refusal.NOT_UNDERSTOOD),
+        ("", Refusal.EMPTY),
+        ("昨天", Refusal.PAST),
+        ("每周三", Refusal.RECURRING),
+    ],
+)
+def test_bad_dates(text: str, reason: Refusal) -> None:
+    with pytest.raises(TimeRefusal) as caught:
+        read_time(text, now=NOW, date_only=True)
+    assert caught.value.reason is reason
 
 
 def test_matching_prefers_the_exact_name() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pickle
 import time as timer
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timeparse import ParsedTime, Recurrence, TimeParseError, parse_time, split_time
+from bot.timeparse import Recurrence, TimeInput, TimeRefusal, read_time
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
@@ -17,6 +18,17 @@ NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=SH)
 # Wednesday of the same week, for "本周五"-style expressions that are past on Sunday.
 WED = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
+
+
+def parse_time(text: str, **rules: Any) -> TimeInput:
+    """The whole text is a time; repeats accepted (the rules /remind reads with, minus the leading text)."""
+    return read_time(text, recurring=True, **rules)
+
+
+def split_time(text: str, **rules: Any) -> tuple[TimeInput, str]:
+    """A time leads the text, as /remind and /meeting read it."""
+    found = read_time(text, leading=True, recurring=True, **rules)
+    return found, found.rest
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, tz: ZoneInfo = SH) -> datetime:
@@ -135,7 +147,7 @@ def test_parses(text: str, expected: datetime) -> None:
 )
 def test_weekdays_from_wednesday(text: str, expected: datetime | None) -> None:
     if expected is None:
-        with pytest.raises(TimeParseError) as err:
+        with pytest.raises(TimeRefusal) as err:
             parse_time(text, now=WED, default_hour=9)
         assert err.value.reason == "past"
     else:
@@ -209,7 +221,7 @@ def test_recurrences(
     ],
 )
 def test_refusals(text: str, reason: str, fragment: str) -> None:
-    with pytest.raises(TimeParseError) as err:
+    with pytest.raises(TimeRefusal) as err:
         parse_time(text, now=NOW)
     assert err.value.reason == reason
     assert err.value.fragment == fragment
@@ -218,7 +230,7 @@ def test_refusals(text: str, reason: str, fragment: str) -> None:
 
 def test_named_month_without_that_day_is_invalid() -> None:
     # From October, "下个月" is November, which has no 31st; a named month is never moved.
-    with pytest.raises(TimeParseError) as err:
+    with pytest.raises(TimeRefusal) as err:
         parse_time("下个月31号上午9点", now=at(2026, 10, 29, 10))
     assert (err.value.reason, err.value.fragment) == ("invalid_date", "下个月31号")
 
@@ -283,7 +295,7 @@ def test_split_time_recurrence() -> None:
     ],
 )
 def test_split_time_refusals(text: str, reason: str, fragment: str) -> None:
-    with pytest.raises(TimeParseError) as err:
+    with pytest.raises(TimeRefusal) as err:
         split_time(text, now=NOW)
     assert err.value.reason == reason
     assert err.value.fragment == fragment
@@ -379,8 +391,8 @@ def test_naive_now_is_a_programming_error() -> None:
 
 def test_error_reasons_are_checked_and_pickle() -> None:
     with pytest.raises(ValueError):
-        TimeParseError("nonsense")
-    err = pickle.loads(pickle.dumps(TimeParseError("past", "昨天")))
+        TimeRefusal("nonsense")
+    err = pickle.loads(pickle.dumps(TimeRefusal("past", "昨天")))
     assert (err.reason, err.fragment, str(err)) == ("past", "昨天", "past: '昨天'")
 
 
@@ -388,7 +400,7 @@ def test_deterministic_and_fast() -> None:
     texts = [text for text, _ in PARSED]
     first = [parse_time(t, now=NOW) for t in texts]
     assert [parse_time(t, now=NOW) for t in texts] == first
-    assert all(isinstance(p, ParsedTime) for p in first)
+    assert all(isinstance(p, TimeInput) for p in first)
     start = timer.perf_counter()
     for _ in range(20):
         for t in texts:
