@@ -341,8 +341,8 @@ def dispatcher(context: BotContext) -> Dispatcher:
 
 def dispatcher_of(app: Application) -> Dispatcher:  # type: ignore[type-arg]
     """The dispatcher of an application (for registering kinds)."""
-    found = app.bot_data.extra.get("dispatcher")
-    if not isinstance(found, Dispatcher):
+    found: Dispatcher | None = app.bot_data.dispatcher
+    if found is None:
         raise RuntimeError("handlers.dispatcher must be registered before the features that use it")
     return found
 
@@ -351,7 +351,7 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
     found = dispatcher_of(app)
     context = BotContext(app)
     await found.recover(context)
-    if app.bot_data.extra.get("dispatcher_autostart", True):
+    if app.bot_data.dispatcher_autostart:
         found.start(context)
 
 
@@ -362,6 +362,6 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Create the dispatcher (features then register kinds); start it with the application."""
     data = app.bot_data
-    data.extra["dispatcher"] = Dispatcher(data.db, data.clock, data.extra.get("limits", Limits()))
+    data.dispatcher = Dispatcher(data.db, data.clock, data.limits)
     data.ext.on_startup.append(_start)
     data.ext.on_shutdown.append(_stop)

@@ -190,8 +190,8 @@ def live(context: BotContext) -> LiveMessages:
 
 def live_of(app: Application) -> LiveMessages:  # type: ignore[type-arg]
     """The LiveMessages of an application (for registering renderers)."""
-    found = app.bot_data.extra.get("live")
-    if not isinstance(found, LiveMessages):
+    found: LiveMessages | None = app.bot_data.live
+    if found is None:
         raise RuntimeError("handlers.live must be registered before the features that use it")
     return found
 
@@ -208,5 +208,5 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Create the LiveMessages (features then register renderers) and flush it every second."""
     data = app.bot_data
-    data.extra["live"] = LiveMessages(data.db, data.clock)
+    data.live = LiveMessages(data.db, data.clock)
     data.ext.on_startup.append(_start)

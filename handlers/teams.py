@@ -119,7 +119,8 @@ async def after_update(update: object, context: BotContext) -> None:
 async def drain(context: BotContext) -> None:
     """Redraw rosters and send notices; one drain at a time so nobody is told twice."""
     service = teams_of(context)
-    lock: asyncio.Lock = context.bot_data.extra["teams_drain_lock"]
+    lock = context.bot_data.teams_drain_lock
+    assert lock is not None
     async with lock:
         for team_id in service.take_changed():
             await live(context).changed(context, ROSTER, team_id)
@@ -611,7 +612,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     buttons(app, cb.TEAM_DECIDE, press_decision)
     app.add_handler(TypeHandler(Update, after_update), group=AFTER_GROUP)
     data = app.bot_data
-    data.extra["teams_drain_lock"] = asyncio.Lock()
+    data.teams_drain_lock = asyncio.Lock()
     live_of(app).register(ROSTER, draw_roster)
     for kind in DIALOG_KINDS.values():
         data.ext.dialogs[kind] = answer_setting
