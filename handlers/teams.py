@@ -36,6 +36,7 @@ from handlers.common import (
     edit,
     error_text,
     pressed,
+    replied_person,
     reply,
     tr,
     user_translator,
@@ -314,9 +315,8 @@ async def start_my_teams(update: Update, context: BotContext, payload: str) -> N
 async def set_captain(update: Update, context: BotContext) -> None:
     """/captain [名称], replying to a person: make them the team's captain."""
     t = await tr(update, context)
-    message = update.effective_message
-    target = message.reply_to_message.from_user if message and message.reply_to_message else None
-    if target is None or target.is_bot:
+    target = replied_person(update.effective_message)
+    if target is None:
         await reply(update, t._("Please reply to a message of the new captain, then type /captain 队名."))
         return
     service = teams_of(context)
