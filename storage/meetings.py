@@ -305,6 +305,19 @@ class MeetingsRepository:
         )
         return cur.rowcount > 0
 
+    async def wrong_codes(self, user_id: int, since: int) -> int:
+        """How many wrong check-in codes a person tried since a moment."""
+        async with self.conn.execute(
+            "SELECT COUNT(*) FROM checkin_attempts WHERE user_id = ? AND at >= ?", (user_id, since)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def wrong_code(self, user_id: int, now: int, since: int) -> None:
+        """Count one wrong code, dropping the person's tries from before the window."""
+        await self.conn.execute("DELETE FROM checkin_attempts WHERE user_id = ? AND at < ?", (user_id, since))
+        await self.conn.execute("INSERT INTO checkin_attempts(user_id, at) VALUES (?, ?)", (user_id, now))
+
     async def checkin_count(self, meeting_id: int) -> int:
         """How many people checked in."""
         async with self.conn.execute(
