@@ -14,6 +14,11 @@ _query_ids = itertools.count(1)
 DATE = 1_780_000_000
 
 
+def next_update_id() -> int:
+    """A fresh update id, later than every update built so far (for calling services directly)."""
+    return next(_update_ids)
+
+
 @dataclass(frozen=True)
 class TgUser:
     """A Telegram user for tests."""

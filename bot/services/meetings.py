@@ -153,6 +153,7 @@ class RsvpResult:
     changed: bool
     waitlist_position: int | None  # 1-based place on the waitlist, None when in (or not "yes")
     promoted: list[Person]
+    stale: bool = False  # a later press of the person was obeyed already: answer is the one kept
 
 
 @dataclass(frozen=True)
@@ -472,8 +473,11 @@ class MeetingService:
         return actor.is_social_worker or actor.user_id == meeting.organiser_id
 
     # -- answers ------------------------------------------------------------------
-    async def rsvp(self, user_id: int, meeting_id: int, answer: str, chat_id: int) -> RsvpResult:
-        """Record an answer; with a capacity, "yes" beyond it waits and a freed place promotes the next."""
+    async def rsvp(self, user_id: int, meeting_id: int, answer: str, chat_id: int, seq: int) -> RsvpResult:
+        """Record an answer; with a capacity, "yes" beyond it waits and a freed place promotes the next.
+
+        seq is the update id of the press: one older than the person's answer on record changes nothing.
+        """
         if answer not in ANSWERS:
             raise InvalidInput("bad_answer")
         now = self._now()
@@ -481,9 +485,15 @@ class MeetingService:
             repo = MeetingsRepository(conn)
             meeting = await _existing(repo, meeting_id)
             self._require_open(meeting, now)
+            mine = await repo.answer_and_press(meeting_id, user_id)
+            if mine is not None and mine[1] >= seq:
+                # Tapped before the answer on record but handled after it: the later tap stands.
+                _, waiting = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
+                position = next((i for i, p in enumerate(waiting, start=1) if p.user_id == user_id), None)
+                return RsvpResult(mine[0], False, position, [], stale=True)
+            previous = mine[0] if mine else None
             before, _ = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
-            previous = await repo.answer_of(meeting_id, user_id)
-            await repo.answer(meeting_id, user_id, answer, now)
+            await repo.answer(meeting_id, user_id, answer, now, seq)
             confirmed, waiting = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
             fallback = chat_id if chat_id < 0 else None
             promoted = await self._queue_promotions(conn, meeting_id, before, confirmed, user_id, now, fallback)
