@@ -35,7 +35,7 @@ def test_services_are_free_of_telegram_and_handlers() -> None:
 
 
 def test_framework_free_core_modules() -> None:
-    for name in ("config.py", "clock.py", "callback_data.py", "i18n.py", "timeparse.py", "charts.py"):
+    for name in ("config.py", "clock.py", "callback_data.py", "i18n.py", "timeparse.py", "charts.py", "chart_text.py"):
         path = ROOT / "bot" / name
         if path.exists():
             assert "telegram" not in top(imported_modules(path)), path
