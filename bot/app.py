@@ -102,7 +102,7 @@ def build_application(
     data.clock = clock or SystemClock()
     data.catalogs = catalogs or Catalogs()
     data.db = Database(":memory:" if str(config.database.path) == ":memory:" else config.database.path)
-    data.extra["limits"] = limits or Limits()
+    data.limits = limits or Limits()
     data.journal = UpdateJournal(data.db, token)
     polling.journal = queue.journal = data.journal
     register_all(app)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 import math
-import pathlib
-import struct
 import sys
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, BinaryIO
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from bot.chart_text import CharMap, cjk_font_path, clean_text, fit_text, format_number, wrap_text
 
 if TYPE_CHECKING:
     # Pillow is imported lazily inside the render functions: the bot idles far more than it draws,
@@ -17,13 +16,12 @@ if TYPE_CHECKING:
     from PIL import Image, ImageDraw, ImageFont
 
 # Drawing takes 30-150 ms of CPU: async callers should use asyncio.to_thread to keep the event loop free.
-__all__ = ["cjk_font_path", "font_has_glyphs", "render_bar_chart", "render_line_chart"]
+__all__ = ["render_bar_chart", "render_line_chart"]
 
 # Telegram shows a photo about 360 dp wide on a phone, so a ~960 px picture is shrunk to roughly
 # a third: body text needs ~34 px here to read like the chat's own text.
 WIDTH = 960
 MARGIN = 40
-ELLIPSIS = "…"
 MAX_HEIGHT = 2560
 # Bar chart layouts, roomiest first: label px, value px, label lines, bar px, gap px.
 _BAR_LAYOUTS = ((34, 32, 2, 28, 28), (30, 28, 1, 20, 18), (28, 26, 1, 16, 12), (26, 24, 1, 12, 8))
@@ -50,243 +48,6 @@ PALETTE = (
 )
 
 # Closing punctuation must not start a line (a light form of the Chinese line-breaking rule).
-_NO_LINE_START = set("，。、：；！？）》」』】〕…,.:;!?)]}%")
-_NO_LINE_END = set("（《「『【〔([{")
-
-
-class FontUnavailableError(RuntimeError):
-    """The bundled CJK font package is not installed."""
-
-
-def cjk_font_path() -> pathlib.Path:
-    """Return the path of the Noto Sans SC font file the charts are drawn with."""
-    try:
-        # Imported here so that merely importing this module needs no font package.
-        import pylopdf_fonts_zh_cn
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise FontUnavailableError("install the 'pylopdf-fonts-zh-cn' package to draw charts") from exc
-    path = pylopdf_fonts_zh_cn.sans_path()
-    if not path.is_file():  # pragma: no cover - a broken install
-        raise FontUnavailableError(f"font file missing: {path}")
-    return path
-
-
-# --- character map -------------------------------------------------------------------------------
-
-
-class _CharMap:
-    """Codepoint -> glyph id lookups straight from a font's 'cmap' table, read once from the file."""
-
-    def __init__(self, path: pathlib.Path | str, font_index: int = 0) -> None:
-        """Read the best Unicode subtable of font number font_index in the file."""
-        with pathlib.Path(path).open("rb") as fh:
-            base = self._font_offset(fh, font_index)
-            cmap_offset = self._table_offset(fh, base, b"cmap")
-            self._format, self._data = self._best_subtable(fh, cmap_offset)
-        if self._format == 12:
-            (count,) = struct.unpack_from(">L", self._data, 12)
-            groups = struct.unpack_from(f">{3 * count}L", self._data, 16)
-            self._starts = groups[0::3]
-            self._ends = groups[1::3]
-            self._glyphs = groups[2::3]
-        else:
-            (seg_x2,) = struct.unpack_from(">H", self._data, 6)
-            seg = seg_x2 // 2
-            self._ends = struct.unpack_from(f">{seg}H", self._data, 14)
-            self._starts = struct.unpack_from(f">{seg}H", self._data, 16 + seg_x2)
-            self._deltas = struct.unpack_from(f">{seg}h", self._data, 16 + 2 * seg_x2)
-            self._range_pos = 16 + 3 * seg_x2
-            self._ranges = struct.unpack_from(f">{seg}H", self._data, self._range_pos)
-
-    @staticmethod
-    def _read(fh: BinaryIO, offset: int, size: int) -> bytes:
-        """Read exactly size bytes at offset, or fail on a truncated file."""
-        fh.seek(offset)
-        data = fh.read(size)
-        if len(data) != size:
-            raise ValueError("truncated font file")
-        return data
-
-    @classmethod
-    def _font_offset(cls, fh: BinaryIO, font_index: int) -> int:
-        """Offset of the wanted font's table directory (collections hold several)."""
-        if cls._read(fh, 0, 4) != b"ttcf":
-            if font_index != 0:
-                raise ValueError("a single font has only font index 0")
-            return 0
-        (count,) = struct.unpack(">L", cls._read(fh, 8, 4))
-        if not 0 <= font_index < count:
-            raise ValueError(f"font index {font_index} out of range 0..{count - 1}")
-        (offset,) = struct.unpack(">L", cls._read(fh, 12 + 4 * font_index, 4))
-        return int(offset)
-
-    @classmethod
-    def _table_offset(cls, fh: BinaryIO, base: int, tag: bytes) -> int:
-        """Offset of the table named tag, from the sfnt table directory."""
-        (count,) = struct.unpack(">H", cls._read(fh, base + 4, 2))
-        directory = cls._read(fh, base + 12, 16 * count)
-        for i in range(count):
-            name, _checksum, offset, _length = struct.unpack_from(">4sLLL", directory, 16 * i)
-            if name == tag:
-                return int(offset)
-        raise ValueError(f"font has no {tag.decode()} table")
-
-    @classmethod
-    def _best_subtable(cls, fh: BinaryIO, cmap: int) -> tuple[int, bytes]:
-        """The full-Unicode (format 12) subtable if any, else the BMP (format 4) one."""
-        (count,) = struct.unpack(">H", cls._read(fh, cmap + 2, 2))
-        records = cls._read(fh, cmap + 4, 8 * count)
-        best: tuple[int, int] | None = None
-        for i in range(count):
-            platform, encoding, offset = struct.unpack_from(">HHL", records, 8 * i)
-            unicode = platform == 0 or (platform == 3 and encoding in (1, 10))
-            if not unicode:
-                continue
-            (fmt,) = struct.unpack(">H", cls._read(fh, cmap + offset, 2))
-            if fmt in (4, 12) and (best is None or fmt > best[0]):
-                best = (fmt, cmap + offset)
-        if best is None:
-            raise ValueError("font has no Unicode character map")
-        fmt, start = best
-        if fmt == 12:
-            (length,) = struct.unpack(">L", cls._read(fh, start + 4, 4))
-        else:
-            (length,) = struct.unpack(">H", cls._read(fh, start + 2, 2))
-        return fmt, cls._read(fh, start, length)
-
-    def glyph_id(self, codepoint: int) -> int:
-        """Glyph id for codepoint; 0 (.notdef) means the font cannot draw it."""
-        i = _bisect_left(self._ends, codepoint)
-        if i == len(self._ends) or self._starts[i] > codepoint:
-            return 0
-        if self._format == 12:
-            return int(self._glyphs[i] + codepoint - self._starts[i])
-        if self._ranges[i] == 0:
-            return int(codepoint + self._deltas[i]) & 0xFFFF
-        where = self._range_pos + 2 * i + self._ranges[i] + 2 * (codepoint - self._starts[i])
-        if where + 2 > len(self._data):
-            return 0
-        (glyph,) = struct.unpack_from(">H", self._data, where)
-        return int(glyph + self._deltas[i]) & 0xFFFF if glyph else 0
-
-    def has(self, char: str) -> bool:
-        """Whether the font has a real glyph for one character."""
-        return self.glyph_id(ord(char)) != 0
-
-
-def _bisect_left(items: Sequence[int], value: int) -> int:
-    """First index whose item is >= value (items ascending)."""
-    lo, hi = 0, len(items)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if items[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-def font_has_glyphs(path: pathlib.Path | str, text: str, *, font_index: int = 0) -> bool:
-    """Whether the font's character map has a glyph for every non-space character of text."""
-    # The cmap is the font's own statement of coverage; comparing rendered bitmaps with .notdef
-    # would misjudge blank glyphs and depends on the rasteriser.
-    cmap = _CharMap(path, font_index)
-    return all(cmap.has(ch) for ch in text if not ch.isspace())
-
-
-# --- text helpers --------------------------------------------------------------------------------
-
-
-def _clean(text: str, can_draw: Callable[[str], bool]) -> str:
-    """Collapse whitespace and drop characters the font would draw as empty boxes (emoji, ZWJ...)."""
-    kept = "".join(ch if ch.isspace() or can_draw(ch) else " " for ch in text)
-    return " ".join(kept.split())
-
-
-def _is_wide(ch: str) -> bool:
-    """CJK ideographs, kana, hangul and full-width forms may be broken between any two characters."""
-    cp = ord(ch)
-    return (
-        0x2E80 <= cp <= 0x9FFF
-        or 0xAC00 <= cp <= 0xD7AF
-        or 0xF900 <= cp <= 0xFAFF
-        or 0xFE30 <= cp <= 0xFE4F
-        or 0xFF00 <= cp <= 0xFFEF
-        or 0x20000 <= cp <= 0x3FFFF
-    )
-
-
-def _tokens(text: str) -> Iterator[str]:
-    """Split text into unbreakable pieces: one wide character, one Latin word, or one space."""
-    token = ""
-    glue = False
-    for ch in text:
-        if ch.isspace():
-            if token:
-                yield token
-            yield ch
-            token, glue = "", False
-            continue
-        if glue or (ch in _NO_LINE_START and token):
-            token += ch  # keep opening punctuation with what follows, closing with what precedes
-        elif _is_wide(ch) or ch in _NO_LINE_END or (token and _is_wide(token[-1])):
-            if token:
-                yield token
-            token = ch
-        else:
-            token += ch
-        glue = ch in _NO_LINE_END
-    if token:
-        yield token
-
-
-def _fit(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
-    """Cut text so that it plus an ellipsis fits in width."""
-    while text and font.getlength(text + ELLIPSIS) > width:
-        text = text[:-1]
-    return text.rstrip() + ELLIPSIS
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float, max_lines: int) -> list[str]:
-    """Greedy line breaking for mixed Chinese/Latin text, ellipsised after max_lines."""
-    lines: list[str] = []
-    line = ""
-    pieces = deque(_tokens(text))
-    while pieces:
-        piece = pieces.popleft()
-        if not line and piece.isspace():
-            continue
-        if font.getlength(line + piece) <= width:
-            line += piece
-            continue
-        if not line.strip():
-            # A single piece wider than the whole line (a long URL, say): break it by character.
-            cut = 1
-            while cut < len(piece) and font.getlength(piece[: cut + 1]) <= width:
-                cut += 1
-            line, rest = piece[:cut], piece[cut:]
-            if rest:
-                pieces.appendleft(rest)
-        else:
-            pieces.appendleft(piece.lstrip())
-        lines.append(line.rstrip())
-        line = ""
-        if len(lines) == max_lines:
-            if any(p.strip() for p in pieces):
-                lines[-1] = _fit(lines[-1], font, width)
-            return lines
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines or [""]
-
-
-def _format_number(value: float) -> str:
-    """Whole numbers without decimals, others with one."""
-    if math.isfinite(value) and value == int(value):
-        return f"{int(value)}"
-    return f"{value:.1f}"
-
-
 # --- drawing -------------------------------------------------------------------------------------
 
 
@@ -298,7 +59,7 @@ class _Fonts:
         self._path = str(cjk_font_path())
         self._scale = scale
         self._faces: dict[int, ImageFont.FreeTypeFont] = {}
-        self.cmap = _CharMap(self._path)
+        self.cmap = CharMap(self._path)
 
     def __call__(self, size: int) -> ImageFont.FreeTypeFont:
         """The face for a size given in output pixels."""
@@ -312,7 +73,7 @@ class _Fonts:
 
     def clean(self, text: str) -> str:
         """Text reduced to what this font can draw."""
-        return _clean(text, self.cmap.has)
+        return clean_text(text, self.cmap.has)
 
 
 def _line_height(font: ImageFont.FreeTypeFont) -> int:
@@ -342,7 +103,7 @@ def _header(draw: ImageDraw.ImageDraw | None, fonts: _Fonts, title: str, subtitl
         if not text:
             continue
         font = fonts(size)
-        for line in _wrap(text, font, width, lines):
+        for line in wrap_text(text, font, width, lines):
             if draw is not None:
                 _text(draw, (MARGIN * scale, y), line, font, colour)
             y += _line_height(font)
@@ -397,7 +158,7 @@ def _draw_bar_chart(
 
     # Negative or missing counts make no sense for a poll: draw them as empty bars.
     clean_values = [v if math.isfinite(v) and v > 0 else 0.0 for v in values]
-    texts = list(value_labels) if value_labels is not None else [_format_number(v) for v in values]
+    texts = list(value_labels) if value_labels is not None else [format_number(v) for v in values]
     top = max(clean_values, default=0.0)
 
     fonts = _Fonts()
@@ -411,7 +172,7 @@ def _draw_bar_chart(
         for label, text in zip(labels, texts, strict=True):
             value_text = fonts.clean(text)
             room = inner - (value_font.getlength(value_text) + 24 if value_text else 0)
-            rows.append((_wrap(fonts.clean(label) or "?", label_font, max(room, inner / 3), max_lines), value_text))
+            rows.append((wrap_text(fonts.clean(label) or "?", label_font, max(room, inner / 3), max_lines), value_text))
         label_step = _line_height(label_font)
         body = sum(len(lines) * label_step + 6 + bar_height + row_gap for lines, _ in rows)
         height = header + body + MARGIN - row_gap
@@ -492,7 +253,7 @@ def _draw_line_chart(title: str, x_labels: Sequence[str], series: Mapping[str, S
     names = [fonts.clean(name) or "?" for name in series]
     if len(names) > 1 or y_label:
         for i, name in enumerate(names):
-            name = _fit(name, legend_font, width / 2) if legend_font.getlength(name) > width / 2 else name
+            name = fit_text(name, legend_font, width / 2) if legend_font.getlength(name) > width / 2 else name
             item = 36 * s + legend_font.getlength(name)
             if x > MARGIN * s and x + item > width - MARGIN * s:
                 x, y = MARGIN * s, y + step
@@ -507,11 +268,11 @@ def _draw_line_chart(title: str, x_labels: Sequence[str], series: Mapping[str, S
     finite = [v for points in series.values() for v in points if math.isfinite(v)]
     ticks = _nice_ticks(min([0.0, *finite]), max([0.0, *finite]))
     low, high = ticks[0], ticks[-1]
-    tick_texts = [_format_number(t) for t in ticks]
+    tick_texts = [format_number(t) for t in ticks]
 
     y_title = fonts.clean(y_label)
     if y_title:
-        _text(draw, (MARGIN * s, y), _wrap(y_title, tick_font, width - 2 * MARGIN * s, 1)[0], tick_font, MUTED)
+        _text(draw, (MARGIN * s, y), wrap_text(y_title, tick_font, width - 2 * MARGIN * s, 1)[0], tick_font, MUTED)
         y += _line_height(tick_font) + 8 * s
 
     annotate = len(series) == 1 and len(x_labels) <= 16
@@ -533,7 +294,7 @@ def _draw_line_chart(title: str, x_labels: Sequence[str], series: Mapping[str, S
     # No x label may take more than a quarter of the axis, however long the caller made it.
     room = (plot_right - plot_left) / 4
     xs_text = [fonts.clean(label) for label in x_labels]
-    xs_text = [t if tick_font.getlength(t) <= room else _fit(t, tick_font, room) for t in xs_text]
+    xs_text = [t if tick_font.getlength(t) <= room else fit_text(t, tick_font, room) for t in xs_text]
     widest = max((tick_font.getlength(t) for t in xs_text), default=0.0)
     # Keep the first and last labels inside the picture by padding the ends of the x range.
     pad = max(widest / 2, 24 * s)
@@ -549,7 +310,7 @@ def _draw_line_chart(title: str, x_labels: Sequence[str], series: Mapping[str, S
     every = max(1, math.ceil((widest + 16 * s) / slot)) if slot > 0 else n
     for i, text in enumerate(xs_text):
         if i % every == 0:
-            shown = text if tick_font.getlength(text) <= slot * every else _fit(text, tick_font, slot * every)
+            shown = text if tick_font.getlength(text) <= slot * every else fit_text(text, tick_font, slot * every)
             _text(draw, (x_of(i), plot_bottom + 8 * s), shown, tick_font, MUTED, anchor="ma")
 
     for i, points in enumerate(series.values()):
@@ -569,6 +330,6 @@ def _draw_line_chart(title: str, x_labels: Sequence[str], series: Mapping[str, S
         if annotate:
             for j, value in enumerate(points):
                 if math.isfinite(value):
-                    _text(draw, (x_of(j), y_of(value) - 14 * s), _format_number(value), tick_font, INK, anchor="md")
+                    _text(draw, (x_of(j), y_of(value) - 14 * s), format_number(value), tick_font, INK, anchor="md")
 
     return _png(image.resize((WIDTH, height // s), Image.Resampling.LANCZOS))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -14,8 +15,15 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Catalogs, Translator
 from bot.journal import UpdateJournal
+from bot.ratelimit import Limits
 from bot.services import Services
 from storage.db import Database
+
+if TYPE_CHECKING:
+    # Handler-level objects the composition root holds; only their types are named here.
+    from handlers.dispatcher import Dispatcher
+    from handlers.live import LiveMessages
+    from handlers.middleware import UpdateGate
 
 ADMIN_TTL_S = 300.0
 
@@ -62,7 +70,7 @@ class Extensions:
 
 
 class BotData:
-    """application.bot_data: the composition root's objects, filled in post_init."""
+    """application.bot_data: the composition root's objects, filled in build_application and post_init."""
 
     def __init__(self) -> None:
         self.config: Config | None = None
@@ -73,7 +81,13 @@ class BotData:
         self.journal: UpdateJournal | None = None
         self.admins = AdminCache()
         self.ext = Extensions()
-        self.extra: dict[str, Any] = {}
+        self.limits = Limits()  # the outbox's sending limits (tests and benchmarks run them faster)
+        self.dispatcher: Dispatcher | None = None  # handlers/dispatcher.py
+        self.dispatcher_autostart = True  # tests drive the outbox themselves
+        self.live: LiveMessages | None = None  # handlers/live.py
+        self.gate: UpdateGate | None = None  # handlers/middleware.py
+        self.teams_drain_lock: asyncio.Lock | None = None  # handlers/teams.py
+        self.deps: Deps | None = None  # the checked view, made once services exist
 
 
 @dataclass(frozen=True)
@@ -95,16 +109,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     def deps(self) -> Deps:
         """Return the dependencies; only valid after post_init."""
         data = self.bot_data
-        cached = data.extra.get("deps")
-        if isinstance(cached, Deps) and cached.services is data.services:
-            return cached
+        if data.deps is not None and data.deps.services is data.services:
+            return data.deps
         if data.config is None or data.db is None or data.clock is None or data.catalogs is None:
             raise RuntimeError("application not initialised")
         if data.services is None:
             raise RuntimeError("services not built")
-        deps = Deps(data.config, data.db, data.clock, data.catalogs, data.services, data.admins)
-        data.extra["deps"] = deps
-        return deps
+        data.deps = Deps(data.config, data.db, data.clock, data.catalogs, data.services, data.admins)
+        return data.deps
 
 
 BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

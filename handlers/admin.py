@@ -20,6 +20,7 @@ from handlers.common import (
     edit,
     error_text,
     pressed,
+    replied_person,
     reply,
     tr,
 )
@@ -141,9 +142,8 @@ async def revoke(update: Update, context: BotContext) -> None:
 
 async def _change_role(update: Update, context: BotContext, *, granting: bool) -> None:
     t = await tr(update, context)
-    message = update.effective_message
-    target = message.reply_to_message.from_user if message and message.reply_to_message else None
-    if target is None or target.is_bot:
+    target = replied_person(update.effective_message)
+    if target is None:
         await reply(update, t._("Please reply to a message of the person, then type the command."))
         return
     people = context.deps.services.people

@@ -42,6 +42,19 @@ def display_name(user: User) -> str:
     return user.full_name.strip() or str(user.id)
 
 
+def replied_person(message: Message | None) -> User | None:
+    """The person whose message this one replies to: not a bot, and not a forum topic's root."""
+    replied = message.reply_to_message if message is not None else None
+    if replied is None or replied.forum_topic_created is not None:
+        return None
+    # In a forum every message of a topic carries the topic's root as its reply, even when the
+    # person replied to nobody; only a reply to another message of the topic names someone.
+    if message is not None and message.is_topic_message and replied.message_id == message.message_thread_id:
+        return None
+    person = replied.from_user
+    return person if person is not None and not person.is_bot else None
+
+
 async def chat_admins(context: BotContext, chat_id: int) -> frozenset[int]:
     """Telegram admins of a group, cached for a few minutes."""
     cache = context.bot_data.admins

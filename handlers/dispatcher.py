@@ -20,13 +20,12 @@ from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.clock import Clock, to_ts
 from bot.context import BotContext
 from bot.html_text import truncate_html
 from bot.ratelimit import Limits, SendLimiter
+from bot.services.outbox import OutboxService
 from handlers.common import MAX_TEXT, retry_seconds
-from storage.db import Database
-from storage.outbox import OutboxItem, OutboxRepository
+from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +100,7 @@ class Kind:
 class Dispatcher:
     """Registry of kinds plus the sending loop."""
 
-    db: Database
-    clock: Clock
+    outbox: OutboxService
     limits: Limits = field(default_factory=Limits)
     kinds: dict[str, Kind] = field(default_factory=dict)
 
@@ -124,23 +122,17 @@ class Dispatcher:
 
     async def recover(self, context: BotContext) -> None:
         """Decide about items a crash left mid-send, by their kind's policy."""
-        now = to_ts(self.clock.now())
-        unknown: list[OutboxItem] = []
-        async with self.db.transaction() as conn:
-            repo = OutboxRepository(conn)
-            for item in await repo.interrupted():
-                spec = self.kinds.get(item.kind)
-                if spec is not None and spec.resend_ambiguous:
-                    await repo.retry(item.id)
-                else:
-                    await repo.finish(item.id, "unknown", now, error="interrupted")
-                    unknown.append(item)
-        for item in unknown:
+
+        def resend(kind: str) -> bool:
+            spec = self.kinds.get(kind)
+            return spec is not None and spec.resend_ambiguous
+
+        for item in await self.outbox.recover(resend):
             await self._done(context, item)
 
     async def run_once(self, context: BotContext) -> int:
         """Start a send task for every due item whose chat may receive now; return how many started."""
-        items = await OutboxRepository(self.db.reader).due(to_ts(self.clock.now()), BATCH)
+        items = await self.outbox.due(BATCH)
         started = 0
         for item in items:
             if item.id in self._claimed or item.chat_id in self._busy_chats:
@@ -175,7 +167,7 @@ class Dispatcher:
             if self._in_flight:
                 await asyncio.wait(self._in_flight, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
                 continue
-            if await OutboxRepository(self.db.reader).count_due(to_ts(self.clock.now())) == 0:
+            if await self.outbox.count_due() == 0:
                 return
             await asyncio.sleep(0.01)
         raise TimeoutError("outbox not drained")
@@ -190,10 +182,10 @@ class Dispatcher:
                 started = 0
             if started:
                 continue
-            next_due = await OutboxRepository(self.db.reader).next_due_at()
+            next_due = await self.outbox.next_due_at()
             sleep = IDLE_POLL_S
             if next_due is not None:
-                sleep = min(sleep, max(0.05, next_due - self.clock.now().timestamp()))
+                sleep = min(sleep, max(0.05, next_due - self.outbox.clock.now().timestamp()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=sleep)
@@ -237,8 +229,7 @@ class Dispatcher:
         # Claimed in the database before pacing, so nothing (no lock wait, no fsync) sits between
         # counting a message against the limits and sending it. A crash from here on is the
         # ambiguous case; at most MAX_IN_FLIGHT items are in it.
-        async with self.db.transaction() as conn:
-            await OutboxRepository(conn).mark_sending([item.id])
+        await self.outbox.claim(item.id)
         await self._acquire(item.chat_id)
         try:
             message = await _deliver(context, item.chat_id, outgoing)
@@ -266,9 +257,7 @@ class Dispatcher:
                 await spec.on_sent(context, item, message)
 
     async def _retry(self, item: OutboxItem, *, chat_id: int | None = None, backoff: int = 0) -> None:
-        due = to_ts(self.clock.now()) + backoff if backoff else None
-        async with self.db.transaction() as conn:
-            await OutboxRepository(conn).retry(item.id, chat_id=chat_id, due_at=due)
+        await self.outbox.retry(item.id, chat_id=chat_id, backoff=backoff)
         self.wake()
 
     async def _finish(
@@ -280,10 +269,7 @@ class Dispatcher:
         message_id: int | None = None,
         error: str | None = None,
     ) -> None:
-        async with self.db.transaction() as conn:
-            await OutboxRepository(conn).finish(
-                item.id, status, to_ts(self.clock.now()), message_id=message_id, error=error
-            )
+        await self.outbox.finish(item.id, status, message_id=message_id, error=error)
         await self._done(context, item)
 
     async def _fail(self, context: BotContext, item: OutboxItem, failure: SendFailure) -> None:
@@ -341,8 +327,8 @@ def dispatcher(context: BotContext) -> Dispatcher:
 
 def dispatcher_of(app: Application) -> Dispatcher:  # type: ignore[type-arg]
     """The dispatcher of an application (for registering kinds)."""
-    found = app.bot_data.extra.get("dispatcher")
-    if not isinstance(found, Dispatcher):
+    found: Dispatcher | None = app.bot_data.dispatcher
+    if found is None:
         raise RuntimeError("handlers.dispatcher must be registered before the features that use it")
     return found
 
@@ -351,7 +337,7 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
     found = dispatcher_of(app)
     context = BotContext(app)
     await found.recover(context)
-    if app.bot_data.extra.get("dispatcher_autostart", True):
+    if app.bot_data.dispatcher_autostart:
         found.start(context)
 
 
@@ -362,6 +348,7 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Create the dispatcher (features then register kinds); start it with the application."""
     data = app.bot_data
-    data.extra["dispatcher"] = Dispatcher(data.db, data.clock, data.extra.get("limits", Limits()))
+    assert data.db is not None and data.clock is not None
+    data.dispatcher = Dispatcher(OutboxService(data.db, data.clock), data.limits)
     data.ext.on_startup.append(_start)
     data.ext.on_shutdown.append(_stop)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.reply_limiter import retry_seconds
 from handlers.common import answer, reply, tr
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,11 @@ async def on_error(update: object, context: BotContext) -> None:
     """Log the update id and exception class (never message text) and apologise if possible."""
     exc = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(exc, RetryAfter):
+        # The chat is flooded (bot/reply_limiter.py gave up on a long block): what the handler changed
+        # is committed; only its reply is dropped, and an apology would be refused the same way.
+        log.warning("reply to update %s dropped: the chat is flooded for %.0f s", update_id, retry_seconds(exc))
+        return
     log.error("error handling update %s: %s", update_id, type(exc).__name__, exc_info=exc)
     if not isinstance(update, Update) or isinstance(exc, Forbidden):
         return

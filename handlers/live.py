@@ -18,12 +18,11 @@ from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.clock import Clock, to_ts
+from bot.clock import Clock
 from bot.context import BotContext
 from bot.html_text import truncate_html
+from bot.services.live import LiveMessagesService
 from handlers.common import MAX_TEXT, retry_seconds
-from storage.db import Database
-from storage.live import LiveMessagesRepository
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +40,8 @@ Lister = Callable[[BotContext, int], Awaitable[list[int]]]
 class LiveMessages:
     """Registry of renderers plus the debounce state for every live message."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self.db = db
+    def __init__(self, store: LiveMessagesService, clock: Clock) -> None:
+        self.store = store
         self.clock = clock
         self._renderers: dict[str, Renderer] = {}
         self._listers: dict[str, Lister] = {}
@@ -89,10 +88,7 @@ class LiveMessages:
     ) -> Message:
         """Send a message that will be kept up to date, and remember it."""
         message = await context.bot.send_message(chat_id, truncate_html(text, MAX_TEXT), reply_markup=markup, **kwargs)
-        async with self.db.transaction() as conn:
-            await LiveMessagesRepository(conn).add(
-                chat_id, message.message_id, kind, entity_id, to_ts(self.clock.now())
-            )
+        await self.store.add(chat_id, message.message_id, kind, entity_id)
         now = self._now()
         self._last_edit[(chat_id, message.message_id)] = now
         self._keys.pop((kind, entity_id), None)
@@ -100,14 +96,13 @@ class LiveMessages:
 
     async def adopt(self, chat_id: int, message_id: int, kind: str, entity_id: int) -> None:
         """Keep a message that was already sent (e.g. by the outbox) up to date from now on."""
-        async with self.db.transaction() as conn:
-            await LiveMessagesRepository(conn).add(chat_id, message_id, kind, entity_id, to_ts(self.clock.now()))
+        await self.store.add(chat_id, message_id, kind, entity_id)
         self._last_edit[(chat_id, message_id)] = self._now()
         self._keys.pop((kind, entity_id), None)
 
     async def retire(self, chat_id: int, kind: str, entity_id: int, *, keep: int) -> None:
         """Stop updating a chat's older copies of an entity's message (a newer one was just posted)."""
-        for key in await LiveMessagesRepository(self.db.reader).for_entity(kind, entity_id):
+        for key in await self.store.of_entity(kind, entity_id):
             if key[0] == chat_id and key[1] != keep:
                 self._dirty.pop(key, None)
                 await self._forget(*key)
@@ -117,7 +112,7 @@ class LiveMessages:
         mono = time.monotonic()
         if cached is not None and mono - cached[0] < KEYS_TTL_S:
             return cached[1]
-        keys = await LiveMessagesRepository(self.db.reader).for_entity(kind, entity_id)
+        keys = await self.store.of_entity(kind, entity_id)
         self._keys[(kind, entity_id)] = (mono, keys)
         return keys
 
@@ -175,8 +170,7 @@ class LiveMessages:
             self._dirty[key] = (kind, entity_id)
 
     async def _forget(self, chat_id: int, message_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await LiveMessagesRepository(conn).remove(chat_id, message_id)
+        await self.store.remove(chat_id, message_id)
         self._last_edit.pop((chat_id, message_id), None)
         for entry, (_, keys) in list(self._keys.items()):
             if (chat_id, message_id) in keys:
@@ -190,8 +184,8 @@ def live(context: BotContext) -> LiveMessages:
 
 def live_of(app: Application) -> LiveMessages:  # type: ignore[type-arg]
     """The LiveMessages of an application (for registering renderers)."""
-    found = app.bot_data.extra.get("live")
-    if not isinstance(found, LiveMessages):
+    found: LiveMessages | None = app.bot_data.live
+    if found is None:
         raise RuntimeError("handlers.live must be registered before the features that use it")
     return found
 
@@ -208,5 +202,6 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Create the LiveMessages (features then register renderers) and flush it every second."""
     data = app.bot_data
-    data.extra["live"] = LiveMessages(data.db, data.clock)
+    assert data.db is not None and data.clock is not None
+    data.live = LiveMessages(LiveMessagesService(data.db, data.clock), data.clock)
     data.ext.on_startup.append(_start)

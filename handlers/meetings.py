@@ -103,12 +103,14 @@ async def press_rsvp(update: Update, context: BotContext) -> None:
         return
     try:
         result = await context.deps.services.meetings.rsvp(
-            query.from_user.id, meeting_id, action, query.message.chat.id
+            query.from_user.id, meeting_id, action, query.message.chat.id, update.update_id
         )
     except DomainError as exc:
         await answer(query, meeting_error(t, exc), alert=True)
         return
     await answer(query, render_rsvp(t, result))
+    if result.stale:
+        return  # nothing changed: a later tap of this person was handled first
     await live(context).changed(context, LIVE, meeting_id)
     if query.message.chat.type == ChatType.PRIVATE:
         await meetings_admin.redraw_private(update, context, meeting_id)

@@ -23,7 +23,18 @@ from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.meetings import MeetingView
 from bot.timeparse import TimeRefusal
 from handlers.buttons import buttons
-from handlers.common import actor_for, answer, command, command_args, display_name, edit, pressed, reply, tr
+from handlers.common import (
+    actor_for,
+    answer,
+    command,
+    command_args,
+    display_name,
+    edit,
+    pressed,
+    replied_person,
+    reply,
+    tr,
+)
 from handlers.dispatcher import dispatcher
 from handlers.live import live
 from handlers.meetings_render import (
@@ -308,9 +319,9 @@ async def typed_decisions(update: Update, context: BotContext, state: dict[str, 
 
 def task_owner(message: Message, args: str) -> tuple[User | None, str]:
     """The person a /task is for (the replied-to message's author, or a text mention) and the rest."""
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
-        return replied.from_user, args
+    replied = replied_person(message)
+    if replied is not None:
+        return replied, args
     for entity, text in message.parse_entities([MessageEntityType.TEXT_MENTION]).items():
         if entity.user is not None and not entity.user.is_bot:
             return entity.user, args.replace(text, " ", 1)

@@ -42,7 +42,8 @@ class UpdateGate:
 
 async def gate_update(update: Update, context: BotContext) -> None:
     """Run before every handler: record, throttle."""
-    gate: UpdateGate = context.bot_data.extra.setdefault("gate", UpdateGate())
+    gate = context.bot_data.gate
+    assert gate is not None  # made by register()
     deps = context.deps
     chat = update.effective_chat
     user = update.effective_user
@@ -71,4 +72,5 @@ async def gate_update(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install the gate in group -1."""
+    app.bot_data.gate = UpdateGate()
     app.add_handler(TypeHandler(Update, gate_update), group=-1)

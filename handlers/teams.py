@@ -37,6 +37,7 @@ from handlers.common import (
     edit,
     error_text,
     pressed,
+    replied_person,
     reply,
     time_error_text,
     tr,
@@ -119,7 +120,8 @@ async def after_update(update: object, context: BotContext) -> None:
 async def drain(context: BotContext) -> None:
     """Redraw rosters and send notices; one drain at a time so nobody is told twice."""
     service = teams_of(context)
-    lock: asyncio.Lock = context.bot_data.extra["teams_drain_lock"]
+    lock = context.bot_data.teams_drain_lock
+    assert lock is not None
     async with lock:
         for team_id in service.take_changed():
             await live(context).changed(context, ROSTER, team_id)
@@ -245,7 +247,7 @@ async def join_cmd(update: Update, context: BotContext) -> None:
         team = await pick_team(update, context, t, actor, "join")
         if team is None:
             return
-        result = await teams_of(context).join(actor, team.id)
+        result = await teams_of(context).join(actor, team.id, update.update_id)
     except DomainError as exc:
         await reply(update, team_error(t, exc))
         return
@@ -260,11 +262,11 @@ async def leave_cmd(update: Update, context: BotContext) -> None:
         team = await pick_team(update, context, t, actor, "leave")
         if team is None:
             return
-        left, previous = await teams_of(context).leave(actor, team.id)
+        left = await teams_of(context).leave(actor, team.id, update.update_id)
     except DomainError as exc:
         await reply(update, team_error(t, exc))
         return
-    await reply(update, r.by_person(t, actor.display_name, r.render_leave(t, left, previous)))
+    await reply(update, r.by_person(t, actor.display_name, r.render_leave(t, left)))
 
 
 async def roster_cmd(update: Update, context: BotContext) -> None:
@@ -313,9 +315,8 @@ async def start_my_teams(update: Update, context: BotContext, payload: str) -> N
 async def set_captain(update: Update, context: BotContext) -> None:
     """/captain [名称], replying to a person: make them the team's captain."""
     t = await tr(update, context)
-    message = update.effective_message
-    target = message.reply_to_message.from_user if message and message.reply_to_message else None
-    if target is None or target.is_bot:
+    target = replied_person(update.effective_message)
+    if target is None:
         await reply(update, t._("Please reply to a message of the new captain, then type /captain 队名."))
         return
     service = teams_of(context)
@@ -435,10 +436,9 @@ async def press_team(update: Update, context: BotContext) -> None:
     try:
         actor = await actor_for(update, context)
         if action == "join":
-            await answer(query, r.render_join(t, await service.join(actor, team_id)), alert=True)
+            await answer(query, r.render_join(t, await service.join(actor, team_id, update.update_id)), alert=True)
         elif action == "leave":
-            team, previous = await service.leave(actor, team_id)
-            await answer(query, r.render_leave(t, team, previous), alert=True)
+            await answer(query, r.render_leave(t, await service.leave(actor, team_id, update.update_id)), alert=True)
         elif action == "roster":
             await service.roster_for(actor, team_id)
             await answer(query)
@@ -614,7 +614,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     buttons(app, cb.TEAM_DECIDE, press_decision)
     app.add_handler(TypeHandler(Update, after_update), group=AFTER_GROUP)
     data = app.bot_data
-    data.extra["teams_drain_lock"] = asyncio.Lock()
+    data.teams_drain_lock = asyncio.Lock()
     live_of(app).register(ROSTER, draw_roster)
     for kind in DIALOG_KINDS.values():
         data.ext.dialogs[kind] = answer_setting

@@ -11,7 +11,7 @@ from bot import callback_data as cb
 from bot.clock import from_ts
 from bot.export import Cell
 from bot.i18n import Html, Translator, esc
-from bot.services.teams import Decision, ExportRow, JoinResult, MyTeam, Notice, Roster, TeamSummary
+from bot.services.teams import Decision, ExportRow, JoinResult, LeaveResult, MyTeam, Notice, Roster, TeamSummary
 from storage.teams import Membership, Team
 
 # Room for a closing line under a page: every page stays below Telegram's 4096 characters.
@@ -194,6 +194,8 @@ def choose_prompt(t: Translator, action: str) -> str:
 def render_join(t: Translator, result: JoinResult) -> str:
     """What a person is told after pressing sign up (at most 200 characters)."""
     team, n, status = result.team.name, result.position, result.status
+    if result.stale and status not in ("member", "waitlist", "pending"):
+        return t._("You are not signed up for {team} now.", team=team)
     if result.already:
         if status == "member":
             return t._("You are already in {team} (number {n}).", team=team, n=n)
@@ -211,12 +213,15 @@ def render_join(t: Translator, result: JoinResult) -> str:
     return t._("Request sent to the captain of {team}. I will tell you the answer.", team=team)
 
 
-def render_leave(t: Translator, team: Team, previous: str) -> str:
-    """What a person is told after leaving."""
+def render_leave(t: Translator, result: LeaveResult) -> str:
+    """What a person is told after leaving (or, for a press that came too late, the state kept)."""
+    if result.current is not None:
+        return render_join(t, result.current)
+    team = result.team
     return {
         "member": t._("You have left {team}. Thank you for your help!", team=team.name),
         "waitlist": t._("You are off the waitlist of {team}.", team=team.name),
-    }.get(previous, t._("Your request for {team} is withdrawn.", team=team.name))
+    }.get(result.previous, t._("Your request for {team} is withdrawn.", team=team.name))
 
 
 def by_person(t: Translator, name: str, text: str) -> str:

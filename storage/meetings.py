@@ -245,15 +245,24 @@ class MeetingsRepository:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
-    async def answer(self, meeting_id: int, user_id: int, answer: str, now: int) -> None:
+    async def answer_and_press(self, meeting_id: int, user_id: int) -> tuple[str, int] | None:
+        """A person's answer and the update id of the press it came from, if any."""
+        async with self.conn.execute(
+            "SELECT answer, pressed FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?", (meeting_id, user_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    async def answer(self, meeting_id: int, user_id: int, answer: str, now: int, pressed: int) -> None:
         """Upsert an answer; a new "yes" goes to the back of the queue, a repeated one keeps its place."""
         await self.conn.execute(
-            "INSERT INTO meeting_rsvps(meeting_id, user_id, answer, seq, updated_at) "
-            "VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM meeting_rsvps WHERE meeting_id = ?1), ?4) "
+            "INSERT INTO meeting_rsvps(meeting_id, user_id, answer, seq, updated_at, pressed) "
+            "VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM meeting_rsvps WHERE meeting_id = ?1), ?4, ?5) "
             "ON CONFLICT(meeting_id, user_id) DO UPDATE SET "
             "seq = CASE WHEN meeting_rsvps.answer = 'yes' AND excluded.answer = 'yes' THEN meeting_rsvps.seq "
-            "ELSE excluded.seq END, answer = excluded.answer, updated_at = excluded.updated_at",
-            (meeting_id, user_id, answer, now),
+            "ELSE excluded.seq END, answer = excluded.answer, updated_at = excluded.updated_at, "
+            "pressed = MAX(meeting_rsvps.pressed, excluded.pressed)",
+            (meeting_id, user_id, answer, now, pressed),
         )
 
     async def remove_answer(self, meeting_id: int, user_id: int) -> None:
@@ -304,6 +313,19 @@ class MeetingsRepository:
             (meeting_id, user_id, via, now),
         )
         return cur.rowcount > 0
+
+    async def wrong_codes(self, user_id: int, since: int) -> int:
+        """How many wrong check-in codes a person tried since a moment."""
+        async with self.conn.execute(
+            "SELECT COUNT(*) FROM checkin_attempts WHERE user_id = ? AND at >= ?", (user_id, since)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def wrong_code(self, user_id: int, now: int, since: int) -> None:
+        """Count one wrong code, dropping the person's tries from before the window."""
+        await self.conn.execute("DELETE FROM checkin_attempts WHERE user_id = ? AND at < ?", (user_id, since))
+        await self.conn.execute("INSERT INTO checkin_attempts(user_id, at) VALUES (?, ?)", (user_id, now))
 
     async def checkin_count(self, meeting_id: int) -> int:
         """How many people checked in."""

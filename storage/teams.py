@@ -61,6 +61,7 @@ class JoinState:
     known_person: bool  # a users row exists
     members: int
     waitlist: int
+    pressed: int | None  # update id of the person's last press obeyed for this team
 
 
 @dataclass(frozen=True)
@@ -170,13 +171,22 @@ class TeamsRepository:
         async with self.conn.execute(
             "SELECT m.status, m.seq, EXISTS(SELECT 1 FROM users WHERE user_id = ?2), "
             "(SELECT n FROM team_counts WHERE team_id = ?1 AND status = 'member'), "
-            "(SELECT n FROM team_counts WHERE team_id = ?1 AND status = 'waitlist') "
+            "(SELECT n FROM team_counts WHERE team_id = ?1 AND status = 'waitlist'), "
+            "(SELECT update_id FROM team_presses WHERE team_id = ?1 AND user_id = ?2) "
             "FROM (SELECT 1) LEFT JOIN team_members m ON m.team_id = ?1 AND m.user_id = ?2",
             (team_id, user_id),
         ) as cur:
             row = await cur.fetchone()
         assert row is not None  # one row always: the LEFT JOIN keeps it
-        return JoinState(row[0], row[1], bool(row[2]), row[3] or 0, row[4] or 0)
+        return JoinState(row[0], row[1], bool(row[2]), row[3] or 0, row[4] or 0, row[5])
+
+    async def pressed(self, team_id: int, user_id: int, update_id: int) -> None:
+        """Remember the update id of the person's latest press obeyed for this team."""
+        await self.conn.execute(
+            "INSERT INTO team_presses(team_id, user_id, update_id) VALUES (?, ?, ?) "
+            "ON CONFLICT(team_id, user_id) DO UPDATE SET update_id = MAX(update_id, excluded.update_id)",
+            (team_id, user_id, update_id),
+        )
 
     async def by_seq(self, seq: int) -> Membership | None:
         """The row whose latest request has this number."""

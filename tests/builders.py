@@ -14,6 +14,11 @@ _query_ids = itertools.count(1)
 DATE = 1_780_000_000
 
 
+def next_update_id() -> int:
+    """A fresh update id, later than every update built so far (for calling services directly)."""
+    return next(_update_ids)
+
+
 @dataclass(frozen=True)
 class TgUser:
     """A Telegram user for tests."""
@@ -40,6 +45,7 @@ class TgChat:
     id: int
     type: str
     title: str = ""
+    is_forum: bool = False
 
     def json(self) -> dict[str, Any]:
         """The Chat object."""
@@ -48,6 +54,8 @@ class TgChat:
             data["first_name"] = self.title or "Someone"
         else:
             data["title"] = self.title
+        if self.is_forum:
+            data["is_forum"] = True
         return data
 
 
@@ -162,3 +170,29 @@ def migrate_from(new: TgChat, old_id: int, by: TgUser) -> dict[str, Any]:
     """The service message in the new supergroup naming the old group."""
     msg = _message(by, new, None, migrate_from_chat_id=old_id)
     return {"update_id": next(_update_ids), "message": msg}
+
+
+def forum(chat_id: int = -1001000000001, title: str = "碧水苑居民群") -> TgChat:
+    """A forum supergroup (topics turned on)."""
+    return TgChat(chat_id, "supergroup", title, is_forum=True)
+
+
+def topic_root(creator: TgUser, chat: TgChat, name: str = "院落议事") -> dict[str, Any]:
+    """The service message that opens a forum topic (its id is the topic's thread id)."""
+    root = _message(creator, chat, None, forum_topic_created={"name": name, "icon_color": 7322096})
+    root["message_thread_id"] = root["message_id"]
+    return root
+
+
+def in_topic(
+    user: TgUser, chat: TgChat, text: str, root: dict[str, Any], *, reply_to: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An update with a message in a forum topic (reply_to_message is the topic's root unless a real reply)."""
+    msg = _message(user, chat, text, message_thread_id=root["message_id"], is_topic_message=True)
+    msg["reply_to_message"] = reply_to if reply_to is not None else root
+    return {"update_id": next(_update_ids), "message": msg}
+
+
+def topic_user_message(user: TgUser, chat: TgChat, root: dict[str, Any], text: str = "hello") -> dict[str, Any]:
+    """A plain message by a user inside a forum topic, to reply to."""
+    return _message(user, chat, text, message_thread_id=root["message_id"], is_topic_message=True)

@@ -53,7 +53,7 @@ class Harness:
             config, request=self.fake, clock=self.clock, limits=limits or Limits().scaled(100)
         )
         # Tests drive the outbox explicitly (h.drain()) unless they test the background loop.
-        self.app.bot_data.extra["dispatcher_autostart"] = autostart_dispatcher
+        self.app.bot_data.dispatcher_autostart = autostart_dispatcher
         self.running = False
 
     async def __aenter__(self) -> Harness:

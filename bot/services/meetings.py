@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import secrets
-import time
-from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,7 +69,7 @@ OFFSET_CHOICES = (7 * 86400, 86400, 6 * 3600, 3600, 1800)
 CHECKIN_EARLY_S = 2 * 3600  # the code works from two hours before the start
 CHECKIN_LATE_S = 12 * 3600  # ... until twelve hours after it
 WRONG_CODES = 5  # wrong codes a person may try per window, so four digits cannot be guessed
-WRONG_CODE_WINDOW_S = 600.0
+WRONG_CODE_WINDOW_S = 600
 TASK_DEFAULT_HOUR = 9
 
 
@@ -147,6 +145,7 @@ class RsvpResult:
     changed: bool
     waitlist_position: int | None  # 1-based place on the waitlist, None when in (or not "yes")
     promoted: list[Person]
+    stale: bool = False  # a later press of the person was obeyed already: answer is the one kept
 
 
 @dataclass(frozen=True)
@@ -176,22 +175,6 @@ class MinutesView:
 class TaskView:
     task: TaskRow
     meeting: MeetingRow
-
-
-@dataclass
-class _Tries:
-    times: dict[int, deque[float]] = field(default_factory=dict)
-
-    def blocked(self, user_id: int, now: float) -> bool:
-        recent = self.times.get(user_id)
-        if recent is None:
-            return False
-        while recent and now - recent[0] > WRONG_CODE_WINDOW_S:
-            recent.popleft()
-        return len(recent) >= WRONG_CODES
-
-    def wrong(self, user_id: int, now: float) -> None:
-        self.times.setdefault(user_id, deque()).append(now)
 
 
 def kind_of(word: str) -> str | None:
@@ -249,7 +232,6 @@ class MeetingService:
         self.community_id = community_id
         self.tz = tz
         self.default_offsets = tuple(sorted(set(offsets), reverse=True))
-        self._tries = _Tries()
 
     def _now(self) -> int:
         return to_ts(self.clock.now())
@@ -470,8 +452,11 @@ class MeetingService:
         return actor.is_social_worker or actor.user_id == meeting.organiser_id
 
     # -- answers ------------------------------------------------------------------
-    async def rsvp(self, user_id: int, meeting_id: int, answer: str, chat_id: int) -> RsvpResult:
-        """Record an answer; with a capacity, "yes" beyond it waits and a freed place promotes the next."""
+    async def rsvp(self, user_id: int, meeting_id: int, answer: str, chat_id: int, seq: int) -> RsvpResult:
+        """Record an answer; with a capacity, "yes" beyond it waits and a freed place promotes the next.
+
+        seq is the update id of the press: one older than the person's answer on record changes nothing.
+        """
         if answer not in ANSWERS:
             raise InvalidInput("bad_answer")
         now = self._now()
@@ -479,9 +464,15 @@ class MeetingService:
             repo = MeetingsRepository(conn)
             meeting = await _existing(repo, meeting_id)
             self._require_open(meeting, now)
+            mine = await repo.answer_and_press(meeting_id, user_id)
+            if mine is not None and mine[1] >= seq:
+                # Tapped before the answer on record but handled after it: the later tap stands.
+                _, waiting = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
+                position = next((i for i, p in enumerate(waiting, start=1) if p.user_id == user_id), None)
+                return RsvpResult(mine[0], False, position, [], stale=True)
+            previous = mine[0] if mine else None
             before, _ = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
-            previous = await repo.answer_of(meeting_id, user_id)
-            await repo.answer(meeting_id, user_id, answer, now)
+            await repo.answer(meeting_id, user_id, answer, now, seq)
             confirmed, waiting = confirmed_and_waiting(await repo.yes_queue(meeting_id), meeting.capacity)
             fallback = chat_id if chat_id < 0 else None
             promoted = await self._queue_promotions(conn, meeting_id, before, confirmed, user_id, now, fallback)
@@ -599,22 +590,30 @@ class MeetingService:
     # -- check-in -----------------------------------------------------------------
     async def check_in(self, user_id: int, code: str, via: str) -> CheckinResult:
         """Record attendance by the code said at the meeting (or its QR link); refuse unknown codes."""
-        mono = time.monotonic()
-        if self._tries.blocked(user_id, mono):
-            raise InvalidInput("too_many_tries")
         now = self._now()
-        code = code.strip()
+        # Wrong tries are counted in the database, in the transaction that checks the code: concurrent
+        # guesses queue behind each other and each sees the ones before it, and a restart forgets nothing.
         async with self.db.transaction() as conn:
-            repo = MeetingsRepository(conn)
-            meeting = None
-            if code.isdigit() and len(code) <= 8:
-                meeting = await repo.by_code(self.community_id, code, now - CHECKIN_LATE_S, now + CHECKIN_EARLY_S)
-            if meeting is None:
-                self._tries.wrong(user_id, mono)
-                raise InvalidInput("unknown_code")
-            first = await repo.check_in(meeting.id, user_id, via, now)
-            count = await repo.checkin_count(meeting.id)
-        return CheckinResult(meeting, first, count)
+            outcome = await self._check_code(MeetingsRepository(conn), user_id, code.strip(), via, now)
+        if isinstance(outcome, str):
+            raise InvalidInput(outcome)
+        return outcome
+
+    async def _check_code(
+        self, repo: MeetingsRepository, user_id: int, code: str, via: str, now: int
+    ) -> CheckinResult | str:
+        """Check in, or the reason for refusing (returned, not raised, so the wrong try counted is kept)."""
+        since = now - WRONG_CODE_WINDOW_S
+        if await repo.wrong_codes(user_id, since) >= WRONG_CODES:
+            return "too_many_tries"
+        meeting = None
+        if code.isdigit() and len(code) <= 8:
+            meeting = await repo.by_code(self.community_id, code, now - CHECKIN_LATE_S, now + CHECKIN_EARLY_S)
+        if meeting is None:
+            await repo.wrong_code(user_id, now, since)
+            return "unknown_code"
+        first = await repo.check_in(meeting.id, user_id, via, now)
+        return CheckinResult(meeting, first, await repo.checkin_count(meeting.id))
 
     # -- managing -----------------------------------------------------------------
     async def manage(self, actor: Actor, meeting_id: int) -> MeetingView:

@@ -18,7 +18,7 @@ from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongC
 from bot.timeparse import read_time
 from storage.chats import ChatsRepository
 from storage.db import Database
-from storage.teams import ACTIVE, Counts, Membership, Team, TeamsRepository
+from storage.teams import ACTIVE, Counts, JoinState, Membership, Team, TeamsRepository
 from storage.users import UsersRepository
 
 ROSTER = "roster"  # the live-message kind of roster messages
@@ -69,9 +69,17 @@ class Roster:
 @dataclass(frozen=True)
 class JoinResult:
     team: Team
-    status: str  # member | waitlist | pending
+    status: str  # member | waitlist | pending; when stale also left | removed | declined | none
     position: int  # place among those of the same status
     already: bool  # the person was already in: nothing changed
+    stale: bool = False  # a later press of the person was obeyed already: this one only tells the state
+
+
+@dataclass(frozen=True)
+class LeaveResult:
+    team: Team
+    previous: str  # the state left: member | waitlist | pending
+    current: JoinResult | None = None  # set when the press was stale: the state it is answered with
 
 
 @dataclass(frozen=True)
@@ -228,8 +236,11 @@ class TeamsService:
         return roster
 
     # -- joining and leaving ---------------------------------------------------------------
-    async def join(self, actor: Actor, team_id: int) -> JoinResult:
-        """Sign up: a member while there is room, else the waitlist; pending when the captain approves."""
+    async def join(self, actor: Actor, team_id: int, seq: int) -> JoinResult:
+        """Sign up: a member while there is room, else the waitlist; pending when the captain approves.
+
+        seq is the update id of the press: one older than the person's last press obeyed changes nothing.
+        """
         if not actor.in_group:
             raise WrongChat("group")
         now = self._now()
@@ -239,7 +250,10 @@ class TeamsService:
             repo = TeamsRepository(conn)
             team = await self._team(repo, actor, team_id)
             state = await repo.join_state(team.id, actor.user_id)
+            if state.pressed is not None and state.pressed >= seq:
+                return await self._as_now(repo, team, state)
             if state.status in ACTIVE and state.seq is not None:
+                await repo.pressed(team.id, actor.user_id, seq)
                 position = await repo.position(team.id, state.status, state.seq)
                 return JoinResult(team, state.status, position, already=True)
             if not team.open:
@@ -257,26 +271,44 @@ class TeamsService:
             else:
                 status, ahead = "waitlist", state.waitlist
             await repo.request(team.id, actor.user_id, status, now, notice)
+            await repo.pressed(team.id, actor.user_id, seq)
             # The newest request is last in its state.
             position = ahead + 1
         self._changed.add(team.id)
         self._notices_waiting |= notice is not None
         return JoinResult(team, status, position, already=False)
 
-    async def leave(self, actor: Actor, team_id: int) -> tuple[Team, str]:
+    async def leave(self, actor: Actor, team_id: int, seq: int) -> LeaveResult:
         """Leave a team (or the waitlist, or withdraw a request); the first waitlisted moves up."""
         now = self._now()
         async with self.db.transaction() as conn:
             repo = TeamsRepository(conn)
             team = await self._team(repo, actor, team_id)
-            mine = await repo.membership(team.id, actor.user_id)
-            if mine is None or mine.status not in ACTIVE:
-                raise InvalidInput("not_in_team")
-            await repo.set_status(team.id, actor.user_id, "left", now)
-            if mine.status == "member":
-                await self._promote(repo, team, now)
+            state = await repo.join_state(team.id, actor.user_id)
+            if state.pressed is not None and state.pressed >= seq:
+                return LeaveResult(team, state.status or "none", await self._as_now(repo, team, state))
+            if not state.known_person:
+                await UsersRepository(conn).ensure(actor.user_id, actor.display_name, now)
+            # Remembered even when there is nothing to leave: a 报名 tapped before it and handled
+            # after it must not sign the person up.
+            await repo.pressed(team.id, actor.user_id, seq)
+            if state.status in ACTIVE:
+                await repo.set_status(team.id, actor.user_id, "left", now)
+                if state.status == "member":
+                    await self._promote(repo, team, now)
+        previous = state.status
+        if previous is None or previous not in ACTIVE:
+            raise InvalidInput("not_in_team")  # after the commit, which keeps the press remembered
         self._changed.add(team.id)
-        return team, mine.status
+        return LeaveResult(team, previous)
+
+    @staticmethod
+    async def _as_now(repo: TeamsRepository, team: Team, state: JoinState) -> JoinResult:
+        """The person's state in a team, for answering a press that came too late to count."""
+        if state.status in ACTIVE and state.seq is not None:
+            position = await repo.position(team.id, state.status, state.seq)
+            return JoinResult(team, state.status, position, already=True, stale=True)
+        return JoinResult(team, state.status or "none", 0, already=True, stale=True)
 
     async def _promote(self, repo: TeamsRepository, team: Team, now: int) -> int:
         """Fill free places from the waitlist in queue order; each promoted person is owed a notice."""

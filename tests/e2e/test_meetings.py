@@ -349,3 +349,43 @@ async def test_user_text_is_escaped_exactly_once(h: Harness) -> None:
     await h.send(b.message(AUNT, GROUP, "/meetings"))
     listing = h.fake.last_text(GROUP.id)
     assert "，A&amp;B院" in listing and "&amp;amp;" not in listing
+
+
+async def test_answers_handled_out_of_order_end_in_the_later_press(h: Harness) -> None:
+    await bind(h)
+    meeting_id = await quick_meeting(h)
+    sent = notice(h)
+
+    def tap(person: b.TgUser, answer: str) -> dict:
+        return b.callback(person, GROUP, cb.RSVP.build(answer, meeting_id), message_id=sent.message_id, text=sent.text)
+
+    # Each person taps twice; the second tap is handled first.
+    taps = {AUNT: ("yes", "no"), UNCLE: ("no", "yes"), SW: ("maybe", "no")}
+    built = {person: (tap(person, a), tap(person, b_)) for person, (a, b_) in taps.items()}
+    for first, later in built.values():
+        await h.send(later)
+        await h.send(first)
+        assert h.fake.answers()[-1].params["text"] == h.fake.answers()[-2].params["text"]  # told the state kept
+    assert dict(await h.rows("SELECT user_id, answer FROM meeting_rsvps")) == {
+        AUNT.id: "no",
+        UNCLE.id: "yes",
+        SW.id: "no",
+    }
+
+
+async def test_sixty_reordered_answer_pairs_end_in_the_later_press(h: Harness) -> None:
+    await bind(h)
+    meeting_id = await quick_meeting(h)
+    sent = notice(h)
+    people = [b.TgUser(330000 + i, f"居民{i}") for i in range(60)]
+    choices = ("yes", "no", "maybe")
+    pairs = [
+        tuple(
+            b.callback(p, GROUP, cb.RSVP.build(a, meeting_id), message_id=sent.message_id)
+            for a in (choices[i % 3], choices[(i + 1) % 3])
+        )
+        for i, p in enumerate(people)
+    ]
+    await h.feed([later for _, later in pairs] + [first for first, _ in pairs])
+    rows = dict(await h.rows("SELECT user_id, answer FROM meeting_rsvps"))
+    assert rows == {p.id: choices[(i + 1) % 3] for i, p in enumerate(people)}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import segno
 
@@ -11,7 +13,8 @@ from bot import callback_data as cb
 from handlers.live import live_of
 from tests import builders as b
 from tests.e2e.meeting_helpers import AUNT, GROUP, PRIVATE, SW, UNCLE, bind, last_call, press, quick_meeting
-from tests.harness import Harness
+from tests.fakes import FakeClock
+from tests.harness import Harness, make_config
 
 START = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 
@@ -104,3 +107,37 @@ async def test_who_is_coming_lists_names(h: Harness) -> None:
     await press(h, SW, PRIVATE, cb.MEETING_ADMIN.build("who", meeting_id))
     who = h.fake.last_text(SW.id)
     assert "✅ 参加（1）：李阿姨" in who and "🙋 已签到（1）：张大爷" in who
+
+
+UNKNOWN = "抱歉，这个签到码现在无效。请核对会上公布的签到码。"
+LOCKED = "签到码输错太多次了，请十分钟后再试。"
+
+
+async def test_concurrent_wrong_codes_check_at_most_five(h: Harness) -> None:
+    _, code = await meeting_with_code(h)
+    h.clock.current = START
+    guesses = [b.message(AUNT, b.private(AUNT), f"/checkin {(int(code) + i) % 10000:04d}") for i in range(1, 13)]
+    await asyncio.gather(*(h.send(g) for g in guesses))
+    answers = [c.text for c in h.fake.sent(AUNT.id)]
+    assert len(answers) == 12
+    assert answers.count(UNKNOWN) == 5 and answers.count(LOCKED) == 7
+    assert await h.scalar("SELECT COUNT(*) FROM meeting_checkins") == 0
+
+
+async def test_the_lockout_survives_a_restart(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    clock = FakeClock()
+    async with Harness(config, clock=clock) as h:
+        _, code = await meeting_with_code(h)
+        clock.current = START
+        for _ in range(5):
+            await h.send(b.message(AUNT, b.private(AUNT), f"/checkin {wrong(code)}"))
+        assert h.fake.last_text(AUNT.id) == UNKNOWN
+    async with Harness(config, clock=clock) as h:
+        await h.send(b.message(AUNT, b.private(AUNT), f"/checkin {code}"))
+        assert h.fake.last_text(AUNT.id) == LOCKED
+        assert await h.scalar("SELECT COUNT(*) FROM meeting_checkins") == 0
+        clock.advance(timedelta(minutes=11))  # the window has passed: the right code works again
+        await h.send(b.message(AUNT, b.private(AUNT), f"/checkin {code}"))
+        assert "签到成功" in h.fake.last_text(AUNT.id)
+        assert await h.scalar("SELECT COUNT(*) FROM checkin_attempts") == 5  # pruned at the next wrong try

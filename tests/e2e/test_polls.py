@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import callback_data as cb
-from bot.charts import cjk_font_path, font_has_glyphs
+from bot.chart_text import cjk_font_path, font_has_glyphs
 from bot.clock import to_ts
 from handlers.live import live_of
 from handlers.polls import sweep

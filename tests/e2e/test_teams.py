@@ -444,10 +444,52 @@ async def test_a_notice_owed_when_the_bot_stopped_is_sent_after_the_restart(tmp_
         await first.send(press(AUNT, "join", team_id))
         await first.send(press(UNCLE, "join", team_id))
         actor = await first.deps.services.people.actor(AUNT.id, "李阿姨", None, AUNT.id, "private", False)
-        await first.deps.services.teams.leave(actor, team_id)  # committed; the process "dies" before telling
+        await first.deps.services.teams.leave(
+            actor, team_id, b.next_update_id()
+        )  # committed; the process "dies" before telling
     async with Harness(config) as second:
         await second.send(b.message(GRANNY, GROUP, "/help"))
         told = [c.text for c in second.fake.sent(GROUP.id) if f"tg://user?id={UNCLE.id}" in c.text]
         assert len(told) == 1 and "正式队员" in told[0]
         await second.send(b.message(GRANNY, GROUP, "/help"))
         assert len([c for c in second.fake.sent(GROUP.id) if f"tg://user?id={UNCLE.id}" in c.text]) == 1
+
+
+async def test_presses_handled_out_of_order_end_in_the_later_press(h: Harness) -> None:
+    team_id = await make_team(h, "碧水苑墙绘队 2")
+    for person in (AUNT, UNCLE):
+        await h.send(press(person, "join", team_id))
+    # 王奶奶 taps 报名 (the team is full: the waitlist), then 取消报名; the second tap is handled first.
+    join, leave = press(GRANNY, "join", team_id), press(GRANNY, "leave", team_id)
+    await h.send(leave)
+    assert last_answer(h) == "您不在这个队伍里。"
+    await h.send(join)
+    assert last_answer(h) == "您现在没有报名碧水苑墙绘队。"  # the later tap counts: told the state, nothing changed
+    # 李阿姨 taps 取消报名 then 报名 again; the 报名 is handled first, the late 取消报名 changes nothing.
+    leave, join = press(AUNT, "leave", team_id), press(AUNT, "join", team_id)
+    await h.send(join)
+    await h.send(leave)
+    assert last_answer(h) == "您已经在碧水苑墙绘队里了（第1位）。"
+    assert await statuses(h, team_id) == [(AUNT.id, "member"), (UNCLE.id, "member")]
+    assert await h.scalar("SELECT COUNT(*) FROM team_events WHERE user_id = ?", GRANNY.id) == 0
+    # A press redelivered after it was applied (Telegram sends it again after a crash) changes nothing either.
+    await h.send(join)
+    await h.send(press(UNCLE, "leave", team_id))
+    assert await statuses(h, team_id) == [(AUNT.id, "member"), (UNCLE.id, "left")]
+    await assert_counts_kept(h)
+
+
+async def test_sixty_reordered_pairs_end_in_the_later_press(h: Harness) -> None:
+    team_id = await make_team(h, "碧水苑墙绘队 15")
+    people = [b.TgUser(320000 + i, f"居民{i}") for i in range(60)]
+    staying = people[:30]  # in the team already: tap 取消报名, then 报名 again
+    await h.feed([press(p, "join", team_id) for p in staying])
+    pairs = [(press(p, "leave", team_id), press(p, "join", team_id)) for p in staying]
+    pairs += [(press(p, "join", team_id), press(p, "leave", team_id)) for p in people[30:]]
+    # Every pair handled later press first, all pairs at once.
+    await h.feed([later for _, later in pairs] + [first for first, _ in pairs])
+    rows = dict(await statuses(h, team_id))
+    assert sorted(u for u, s in rows.items() if s in ("member", "waitlist")) == [p.id for p in staying]
+    assert all(rows.get(p.id) in (None, "left") for p in people[30:])
+    assert await h.scalar("SELECT n FROM team_counts WHERE team_id = ? AND status = 'member'", team_id) == 15
+    await assert_counts_kept(h)

@@ -35,7 +35,7 @@ def test_services_are_free_of_telegram_and_handlers() -> None:
 
 
 def test_framework_free_core_modules() -> None:
-    for name in ("config.py", "clock.py", "callback_data.py", "i18n.py", "timeparse.py", "charts.py"):
+    for name in ("config.py", "clock.py", "callback_data.py", "i18n.py", "timeparse.py", "charts.py", "chart_text.py"):
         path = ROOT / "bot" / name
         if path.exists():
             assert "telegram" not in top(imported_modules(path)), path
@@ -47,3 +47,16 @@ def test_no_f_string_passed_to_gettext() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("_", "plain"):
                 assert node.args and isinstance(node.args[0], ast.Constant), f"{path}:{node.lineno}"
+
+
+def test_feature_handlers_reach_storage_only_through_services() -> None:
+    # Handlers may name storage's row dataclasses; the database and repositories are the services' job.
+    for path in (ROOT / "handlers").rglob("*.py"):
+        for module in imported_modules(path):
+            if module.startswith("storage"):
+                assert module not in ("storage", "storage.db"), f"{path}: imports {module}"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("storage"):
+                repos = [a.name for a in node.names if a.name.endswith("Repository") or a.name == "Database"]
+                assert not repos, f"{path}: imports {repos} from {node.module}"

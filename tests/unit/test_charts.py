@@ -11,15 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFont
 
-from bot.charts import (
-    _clean,
-    _tokens,
-    _wrap,
-    cjk_font_path,
-    font_has_glyphs,
-    render_bar_chart,
-    render_line_chart,
-)
+from bot.chart_text import cjk_font_path, clean_text, font_has_glyphs, text_tokens, wrap_text
+from bot.charts import render_bar_chart, render_line_chart
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,28 +102,28 @@ def test_module_import_does_not_load_pillow() -> None:
 
 
 def test_tokens_keep_punctuation_with_neighbours() -> None:
-    assert list(_tokens("方案（含通道），ok v1.2")) == ["方", "案", "（含", "通", "道），", "ok", " ", "v1.2"]
+    assert list(text_tokens("方案（含通道），ok v1.2")) == ["方", "案", "（含", "通", "道），", "ok", " ", "v1.2"]
 
 
 def test_wrap_fits_width_and_ellipsises() -> None:
     font = ImageFont.truetype(str(cjk_font_path()), 34)
     text = "老槐树下的共享菜园与儿童游乐角改造方案（含无障碍通道）" * 3
-    lines = _wrap(text, font, 400, 2)
+    lines = wrap_text(text, font, 400, 2)
     assert len(lines) == 2
     assert lines[-1].endswith("…")
     assert all(font.getlength(line) <= 400 for line in lines)
-    assert _wrap("碧水蓝天", font, 400, 2) == ["碧水蓝天"]
-    assert _wrap("", font, 400, 2) == [""]
+    assert wrap_text("碧水蓝天", font, 400, 2) == ["碧水蓝天"]
+    assert wrap_text("", font, 400, 2) == [""]
     # One unbreakable word wider than the line is cut by character rather than looping forever.
-    assert all(font.getlength(line) <= 100 for line in _wrap("x" * 200, font, 100, 3))
+    assert all(font.getlength(line) <= 100 for line in wrap_text("x" * 200, font, 100, 3))
 
 
 def test_clean_drops_what_the_font_cannot_draw() -> None:
     def can_draw(ch: str) -> bool:
         return ch != "👍"
 
-    assert _clean(" 👍 参加\n 👍", can_draw) == "参加"
-    assert _clean("👍", can_draw) == ""
+    assert clean_text(" 👍 参加\n 👍", can_draw) == "参加"
+    assert clean_text("👍", can_draw) == ""
 
 
 # --- bar chart -----------------------------------------------------------------------------------
