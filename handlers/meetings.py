@@ -10,7 +10,7 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.services.errors import DomainError, NotFound
-from bot.services.meetings import NOTE, NOTICE, REMINDER, TASK_DUE
+from bot.services.meeting_model import NOTE, NOTICE, REMINDER, TASK_DUE
 from handlers import meetings_admin, meetings_calendar, meetings_wizard
 from handlers.buttons import buttons
 from handlers.common import (
@@ -80,7 +80,7 @@ async def check_in(update: Update, context: BotContext, code: str, via: str) -> 
     user = update.effective_user
     assert user is not None
     try:
-        result = await context.deps.services.meetings.check_in(user.id, code, via)
+        result = await context.deps.services.attendance.check_in(user.id, code, via)
     except DomainError as exc:
         await reply(update, meeting_error(t, exc))
         return
@@ -102,7 +102,7 @@ async def press_rsvp(update: Update, context: BotContext) -> None:
         await meetings_calendar.calendar_button(update, context, meeting_id)
         return
     try:
-        result = await context.deps.services.meetings.rsvp(
+        result = await context.deps.services.attendance.rsvp(
             query.from_user.id, meeting_id, action, query.message.chat.id, update.update_id
         )
     except DomainError as exc:
@@ -120,7 +120,7 @@ async def press_rsvp(update: Update, context: BotContext) -> None:
 
 async def _answered(context: BotContext, user_id: int) -> list[int]:
     # The upcoming meetings the person answered: their notices count (and may name) them.
-    return [meeting.id for meeting, _ in await context.deps.services.meetings.mine(user_id, limit=200)]
+    return [meeting.id for meeting, _ in await context.deps.services.attendance.mine(user_id, limit=200)]
 
 
 async def draw_live(context: BotContext, meeting_id: int, chat_id: int) -> Rendered | None:
@@ -192,7 +192,7 @@ async def draw_task_due(context: BotContext, item: OutboxItem) -> Outgoing | Non
     """A task reminder when it falls due; skipped once done or when its owner was forgotten."""
     assert item.ref_id is not None
     try:
-        view = await context.deps.services.meetings.task(item.ref_id)
+        view = await context.deps.services.minutes.task(item.ref_id)
     except NotFound:
         return None
     task = view.task
@@ -209,7 +209,7 @@ async def my_meetings(update: Update, context: BotContext, t: Translator) -> str
     user = update.effective_user
     if user is None:
         return ""
-    return render_mine(t, await context.deps.services.meetings.mine(user.id))
+    return render_mine(t, await context.deps.services.attendance.mine(user.id))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -20,7 +20,7 @@ from bot.i18n import Html, Translator
 from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound
-from bot.services.meetings import MeetingView
+from bot.services.meeting_model import MeetingView, may_manage
 from bot.timeparse import TimeRefusal
 from handlers.buttons import buttons
 from handlers.common import (
@@ -74,7 +74,7 @@ def checkin_link(bot_username: str, code: str) -> str:
 
 async def minutes_text(context: BotContext, t: Translator, meeting_id: int) -> str:
     """The minutes as everyone sees them."""
-    return render_minutes(t, await context.deps.services.meetings.minutes(meeting_id))
+    return render_minutes(t, await context.deps.services.minutes.minutes(meeting_id))
 
 
 def finish_keyboard(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:
@@ -99,7 +99,7 @@ async def show_private(update: Update, context: BotContext, actor: Actor, meetin
     if actor.in_group:
         await show_in_group(context, actor, view, t)
         return
-    manage = service.may_manage(actor, view.meeting)
+    manage = may_manage(actor, view.meeting)
     await reply(
         update, render_notice(t, view, context.deps.clock.now()), reply_markup=rsvp_keyboard(t, view, manage=manage)
     )
@@ -125,7 +125,7 @@ async def redraw_private(update: Update, context: BotContext, meeting_id: int) -
     service = context.deps.services.meetings
     view = await service.view(meeting_id)
     actor = await actor_for(update, context)
-    markup = rsvp_keyboard(t, view, manage=service.may_manage(actor, view.meeting))
+    markup = rsvp_keyboard(t, view, manage=may_manage(actor, view.meeting))
     try:
         await edit(query, render_notice(t, view, context.deps.clock.now()), markup)
     except BadRequest as exc:
@@ -149,7 +149,7 @@ async def send_qr(update: Update, context: BotContext, actor: Actor, view: Meeti
 async def who(update: Update, context: BotContext, actor: Actor, view: MeetingView) -> None:
     """Names of those coming, waiting and checked in."""
     t = await tr(update, context)
-    minutes = await context.deps.services.meetings.minutes(view.meeting.id)
+    minutes = await context.deps.services.minutes.minutes(view.meeting.id)
     await reply(update, render_who(t, view, minutes.attendees))
 
 
@@ -284,7 +284,7 @@ async def begin_minutes(update: Update, context: BotContext, actor: Actor, meeti
     """Show attendance and ask for the decisions."""
     t = await tr(update, context)
     services = context.deps.services
-    await services.meetings.start_minutes(actor, meeting_id)
+    await services.minutes.start_minutes(actor, meeting_id)
     await services.people.start_dialog(actor.user_id, actor.chat_id, MINUTES, {"meeting_id": meeting_id})
     text = "\n\n".join(
         [
@@ -303,7 +303,7 @@ async def typed_decisions(update: Update, context: BotContext, state: dict[str, 
     meeting_id = int(state["meeting_id"])
     try:
         actor = await actor_for(update, context)
-        await context.deps.services.meetings.save_decisions(actor, meeting_id, text)
+        await context.deps.services.minutes.save_decisions(actor, meeting_id, text)
     except DomainError as exc:
         await reply(update, meeting_error(t, exc))
         return
@@ -345,7 +345,7 @@ async def task_command(update: Update, context: BotContext) -> None:
         return
     group = chat.id if chat.type != ChatType.PRIVATE else None
     try:
-        view = await services.meetings.add_task(
+        view = await services.minutes.add_task(
             actor, int(pending[1]["meeting_id"]), (owner.id, display_name(owner)), text, group
         )
     except (DomainError, TimeRefusal) as exc:
@@ -377,7 +377,7 @@ async def publish(update: Update, context: BotContext, actor: Actor, view: Meeti
     """Send the minutes to every chat that got the notice."""
     t = await tr(update, context)
     try:
-        count = await context.deps.services.meetings.publish_minutes(actor, view.meeting.id)
+        count = await context.deps.services.minutes.publish_minutes(actor, view.meeting.id)
     except DomainError as exc:
         await reply(update, meeting_error(t, exc))
         return
@@ -404,7 +404,7 @@ async def press_task(update: Update, context: BotContext) -> None:
         return
     try:
         actor = await actor_for(update, context)
-        view = await context.deps.services.meetings.finish_task(actor, task_id)
+        view = await context.deps.services.minutes.finish_task(actor, task_id)
     except DomainError as exc:
         await answer(query, meeting_error(t, exc), alert=True)
         return

@@ -12,7 +12,7 @@ from bot.clock import from_ts
 from bot.i18n import Html, Translator
 from bot.ics import CalendarEvent
 from bot.services.errors import DomainError, InvalidInput, PermissionDenied
-from bot.services.meetings import (
+from bot.services.meeting_model import (
     KINDS,
     MAX_AGENDA,
     MEETING_LENGTH,

@@ -15,17 +15,17 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, WrongChat
-from bot.services.meetings import (
+from bot.services.meeting_model import (
     KINDS,
     MAX_PLACE,
     OFFSET_CHOICES,
     Draft,
-    MeetingService,
     clean_capacity,
     clean_text,
     kind_of,
     split_agenda,
 )
+from bot.services.meetings import MeetingService
 from bot.timeparse import TimeRefusal
 from handlers.buttons import buttons
 from handlers.common import actor_for, answer, command, command_args, edit, reply, tr

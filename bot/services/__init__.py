@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, to_ts
 from bot.config import Config
+from bot.services.attendance import AttendanceService
 from bot.services.broadcasts import BroadcastService
 from bot.services.community import CommunityService
 from bot.services.meetings import MeetingService
+from bot.services.minutes import MinutesService
 from bot.services.people import PeopleService
 from bot.services.polls import PollService
 from bot.services.privacy import PrivacyService
@@ -33,6 +35,8 @@ class Services:
     reminders: ReminderService
     teams: TeamsService
     meetings: MeetingService
+    attendance: AttendanceService
+    minutes: MinutesService
     proposals: ProposalService
     polls: PollService
     stats: StatsService
@@ -57,12 +61,14 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
             config.community.timezone,
             (int(o.total_seconds()) for o in config.reminders.default_offsets),
         ),
+        attendance=AttendanceService(db, clock, community_id, config.community.timezone),
+        minutes=MinutesService(db, clock, community_id, config.community.timezone),
         proposals=ProposalService(db, clock, community_id),
         polls=PollService(db, clock, community_id, ballot_secret(config)),
         stats=StatsService(db, clock, community_id, config.community.timezone, config.roles.social_workers),
     )
     services.privacy.add_hook(services.teams.forget_hook)
-    services.privacy.add_hook(services.meetings.forget_hook)
+    services.privacy.add_hook(services.attendance.forget_hook)
     services.privacy.add_hook(services.polls.forget)
     return services
 

@@ -13,7 +13,8 @@ from babel.messages.pofile import read_po
 
 from bot.i18n import Catalogs
 from bot.services.errors import InvalidInput
-from bot.services.meetings import Draft, MeetingService, clean_capacity, confirmed_and_waiting, split_agenda
+from bot.services.meeting_model import Draft, clean_capacity, confirmed_and_waiting, split_agenda
+from bot.services.meetings import MeetingService
 from bot.timeparse import Refusal, TimeRefusal
 from handlers.common import time_error_text
 from handlers.meetings_render import offset_label
