@@ -17,7 +17,8 @@ INSERT INTO outbox(kind, ref_id, chat_id, due_at, payload, dedupe_key, created_a
 SELECT 'team_request', m.team_id,
        CASE WHEN c.private_chat = 1 THEN c.user_id ELSE t.home_chat_id END,
        m.changed_at,
-       json_object('team', m.team_id, 'seq', m.seq, 'user', t.captain_id, 'group', t.home_chat_id),
+       json_object('what', 'requested', 'team', m.team_id, 'seq', m.seq, 'status', m.status,
+                   'user', t.captain_id, 'group', t.home_chat_id),
        'team:requested:' || m.seq, m.changed_at
 FROM team_members m JOIN teams t ON t.id = m.team_id LEFT JOIN users c ON c.user_id = t.captain_id
 WHERE m.notice = 'requested' AND (c.private_chat = 1 OR t.home_chat_id IS NOT NULL);

@@ -502,3 +502,22 @@ async def test_sixty_reordered_pairs_end_in_the_later_press(h: Harness) -> None:
     assert all(rows.get(p.id) in (None, "left") for p in people[30:])
     assert await h.scalar("SELECT n FROM team_counts WHERE team_id = ? AND status = 'member'", team_id) == 15
     await assert_counts_kept(h)
+
+
+async def test_a_note_refused_privately_goes_to_the_group_once(h: Harness) -> None:
+    team_id = await make_team(h, "护卫队 1")
+    await h.send(b.message(UNCLE, b.private(UNCLE), "/start"))
+    await h.send(press(AUNT, "join", team_id))
+    await h.send(press(UNCLE, "join", team_id))
+    h.fake.forbidden.add(UNCLE.id)  # he blocked the bot after opening the chat
+    h.fake.clear()
+    await h.send(press(AUNT, "leave", team_id))
+    await h.drain()
+    assert all(c.result is None for c in h.fake.sent(UNCLE.id))  # refused (403)
+    mentions = [c.text for c in h.fake.sent(GROUP.id) if f"tg://user?id={UNCLE.id}" in c.text]
+    assert len(mentions) == 1 and "正式队员" in mentions[0]
+    assert await h.rows("SELECT chat_id, status FROM outbox WHERE kind = 'team_note' ORDER BY id") == [
+        (UNCLE.id, "failed"),
+        (GROUP.id, "sent"),
+    ]
+    assert await h.scalar("SELECT private_chat FROM users WHERE user_id = ?", UNCLE.id) == 0
