@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -86,7 +85,6 @@ class BotData:
         self.dispatcher_autostart = True  # tests drive the outbox themselves
         self.live: LiveMessages | None = None  # handlers/live.py
         self.gate: UpdateGate | None = None  # handlers/middleware.py
-        self.teams_drain_lock: asyncio.Lock | None = None  # handlers/teams.py
         self.deps: Deps | None = None  # the checked view, made once services exist
 
 

@@ -20,6 +20,8 @@ from handlers import (
     start,
     stats,
     teams,
+    teams_notes,
+    teams_settings,
 )
 
 # Order matters only within a handler group; each module registers in group 0 unless it says.
@@ -34,6 +36,8 @@ FEATURES = (
     broadcast,
     remind,
     teams,
+    teams_settings,
+    teams_notes,
     meetings,
     proposals,
     polls,

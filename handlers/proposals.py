@@ -9,9 +9,10 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot import callback_data as cb
 from bot.context import BotContext
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.numbers import typed_number
 from bot.services.errors import DomainError
+from bot.services.proposals import PROPOSAL_NOTE
 from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
@@ -25,8 +26,9 @@ from handlers.common import (
     reply,
     tr,
 )
+from handlers.dispatcher import Outgoing, dispatcher
 from handlers.live import Rendered, live, live_of
-from handlers.notify import mention, notify_person
+from handlers.notify import mention, register_note
 from handlers.proposals_render import (
     ANSWER_ACTIONS,
     ANSWER_WORDS,
@@ -41,6 +43,7 @@ from handlers.proposals_render import (
     render_similar,
     support_answer,
 )
+from storage.outbox import OutboxItem
 from storage.proposals import Proposal
 
 LIVE_KIND = "themes"
@@ -242,11 +245,14 @@ async def _record_answer(update: Update, context: BotContext, proposal_id: int, 
         return
     await services.people.end_dialog(actor.user_id, actor.chat_id)
     await reply(update, render_answered(t, proposal, mention(proposal.proposer_id, proposal.proposer_name)))
-    # The group message mentions the proposer; a private note reaches them too if they opened the bot.
-    await notify_person(
-        context, proposal.proposer_id, proposal.proposer_name, lambda tt, _: render_proposer_notice(tt, proposal)
-    )
+    dispatcher(context).wake()  # the proposer's private note was queued with the answer
     await live(context).changed(context, LIVE_KIND, proposal.scope_id)
+
+
+async def draw_proposer_note(context: BotContext, item: OutboxItem, t: Translator, who: Html | None) -> Outgoing | None:
+    """The proposer's private note of the answer; skipped once the proposal is gone or answered otherwise."""
+    proposal = await context.deps.services.proposals.answered(int(item.ref_id or 0), item.payload.get("status"))
+    return Outgoing(render_proposer_notice(t, proposal)) if proposal is not None else None
 
 
 async def draw_list(context: BotContext, scope_id: int, chat_id: int) -> Rendered | None:
@@ -280,3 +286,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.menu_actions["themes"] = show_themes
     ext.me_sections.append(my_proposals)
     live_of(app).register(LIVE_KIND, draw_list)
+    # A duplicate note of an answer beats a proposer who never hears of it (ARCHITECTURE.md).
+    register_note(app, PROPOSAL_NOTE, draw_proposer_note)

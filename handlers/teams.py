@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any
 
 from telegram import (
-    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, TypeHandler
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application
 
 from bot import callback_data as cb
 from bot.context import BotContext
@@ -23,8 +20,7 @@ from bot.export import to_csv, to_xlsx
 from bot.i18n import Translator
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from bot.services.teams import ROSTER, Notice, TeamsService, parse_capacity, split_team_prefix
-from bot.timeparse import TimeRefusal
+from bot.services.teams import ROSTER, JoinResult, LeaveResult, TeamsService, split_team_prefix
 from handlers import teams_render as r
 from handlers.buttons import buttons
 from handlers.common import (
@@ -39,20 +35,17 @@ from handlers.common import (
     pressed,
     replied_person,
     reply,
-    time_error_text,
     tr,
     user_translator,
 )
+from handlers.dispatcher import dispatcher
 from handlers.live import Rendered, live, live_of
-from handlers.notify import mention, notify_person
+from handlers.notify import mention
 from storage.teams import Team
 
 log = logging.getLogger(__name__)
 
-# After the group-0 handlers: redraw rosters and send the notices their commits owe.
-AFTER_GROUP = 40
 MAX_NOTE = 500  # a captain's words under /callteam; the mentions need the room
-DIALOG_KINDS = {1: "team_capacity", 2: "team_deadline", 3: "team_purpose"}
 
 
 def teams_of(context: BotContext) -> TeamsService:
@@ -111,70 +104,28 @@ async def draw_roster(context: BotContext, team_id: int, chat_id: int) -> Render
     return r.render_live_roster(t, roster), r.roster_keyboard(t, roster)
 
 
-async def after_update(update: object, context: BotContext) -> None:
-    """After the commit and the reply: redraw changed rosters and send owed notices."""
-    if teams_of(context).has_work:
-        await drain(context)
+async def changed(context: BotContext, team_id: int) -> None:
+    """After a committed change: redraw the team's rosters and send the notes it queued."""
+    dispatcher(context).wake()
+    await live(context).changed(context, ROSTER, team_id)
 
 
-async def drain(context: BotContext) -> None:
-    """Redraw rosters and send notices; one drain at a time so nobody is told twice."""
-    service = teams_of(context)
-    lock = context.bot_data.teams_drain_lock
-    assert lock is not None
-    async with lock:
-        for team_id in service.take_changed():
-            await live(context).changed(context, ROSTER, team_id)
-        if not service.notices_waiting:
-            return  # most presses owe nobody a notice: skip the query
-        for notice in await service.notices():
-            await send_notice(context, notice)
-            await service.notice_sent(notice)
+async def after_join(context: BotContext, result: JoinResult) -> None:
+    """A sign-up that changed something redraws the rosters (and may owe the captain a request)."""
+    if not result.already:
+        await changed(context, result.team.id)
 
 
-async def send_notice(context: BotContext, notice: Notice) -> None:
-    """Tell the person (privately, else by a mention in the courtyard group)."""
-    if notice.kind == "requested":
-        await ask_captain(context, notice)
-        return
-    await notify_person(
-        context,
-        notice.user_id,
-        notice.name,
-        lambda t, who: r.render_notice(t, notice, who),
-        fallback_chat_id=notice.chat_id,
-    )
+async def after_leave(context: BotContext, result: LeaveResult) -> None:
+    """A leave that was obeyed redraws the rosters (and may owe a promoted person a note)."""
+    if result.current is None:
+        await changed(context, result.team.id)
 
 
-async def ask_captain(context: BotContext, notice: Notice) -> None:
-    """Send an approval request with buttons to the captain privately, else to the group."""
-    captain_id = notice.team.captain_id
-    if captain_id is not None:
-        person = await context.deps.services.people.user(captain_id)
-        if person is not None and person.private_chat:
-            t = await user_translator(context, captain_id)
-            try:
-                await context.bot.send_message(
-                    captain_id,
-                    r.render_request(t, notice, None, private=True),
-                    reply_markup=r.approval_keyboard(t, notice.seq),
-                )
-                return
-            except Forbidden:
-                await context.deps.services.people.set_private_reachable(captain_id, False)
-            except TelegramError as exc:
-                log.info("private approval request failed, using the group: %s", type(exc).__name__)
-    if notice.chat_id is None:
-        return
-    t = await chat_translator_for_id(context, notice.chat_id)
-    who = mention(captain_id, notice.captain_name or "") if captain_id and notice.captain_name else None
-    try:
-        await context.bot.send_message(
-            notice.chat_id, r.render_request(t, notice, who), reply_markup=r.approval_keyboard(t, notice.seq)
-        )
-    except TelegramError as exc:
-        # The request stays visible in the roster ("waiting for the captain").
-        log.info("approval request not delivered: %s", type(exc).__name__)
+async def showing_person(context: BotContext, user_id: int) -> list[int]:
+    """The teams whose rosters name a person (for /forget's redraw)."""
+    teams = await teams_of(context).my_teams(user_id)
+    return [item.team.id for item in teams]
 
 
 # -- choosing a team -----------------------------------------------------------------------------
@@ -182,10 +133,7 @@ async def pick_team(update: Update, context: BotContext, t: Translator, actor: A
     """The team named after the command; otherwise offer one button per team and return None."""
     service = teams_of(context)
     name = command_args(update)
-    teams = [s.team for s in await service.teams_here(actor)]
-    if action == "leave":
-        mine = {m.team.id for m in await service.my_teams(actor.user_id) if m.status != "captain"}
-        teams = [team for team in teams if team.id in mine]
+    teams = await service.to_leave(actor) if action == "leave" else [s.team for s in await service.teams_here(actor)]
     prompt = r.choose_prompt(t, action)
     if name:
         found = await service.match(actor, name)
@@ -251,6 +199,7 @@ async def join_cmd(update: Update, context: BotContext) -> None:
     except DomainError as exc:
         await reply(update, team_error(t, exc))
         return
+    await after_join(context, result)
     await reply(update, r.by_person(t, actor.display_name, r.render_join(t, result)))
 
 
@@ -266,6 +215,7 @@ async def leave_cmd(update: Update, context: BotContext) -> None:
     except DomainError as exc:
         await reply(update, team_error(t, exc))
         return
+    await after_leave(context, left)
     await reply(update, r.by_person(t, actor.display_name, r.render_leave(t, left)))
 
 
@@ -328,10 +278,11 @@ async def set_captain(update: Update, context: BotContext) -> None:
             names = t.join([team.name for team in (teams or [s.team for s in await service.teams_here(actor)])])
             await reply(update, t._("Which team? Please type /captain 队名 — the teams here: {names}", names=names))
             return
-        team = await service.set_captain(actor, teams[0].id, target.id)
+        team = await context.deps.services.team_settings.set_captain(actor, teams[0].id, target.id)
     except DomainError as exc:
         await reply(update, team_error(t, exc))
         return
+    await changed(context, team.id)
     await reply(update, t._("{name} is now the captain of {team}.", name=display_name(target), team=team.name))
 
 
@@ -341,9 +292,7 @@ async def call_team(update: Update, context: BotContext) -> None:
     service = teams_of(context)
     try:
         actor = await actor_for(update, context)
-        teams = [s.team for s in await service.teams_here(actor) if service.can_manage(actor, s.team)]
-        if not teams:
-            raise PermissionDenied("captain")
+        teams = await service.to_call(actor)
         team, note = split_team_prefix(teams, command_args(update))
         if team is None and len(teams) > 1:
             await reply(update, r.choose_prompt(t, "call"), reply_markup=r.choose_keyboard(teams, "call"))
@@ -360,21 +309,6 @@ async def send_call(context: BotContext, actor: Actor, team_id: int, note: str) 
     mentions = [mention(p.user_id, p.display_name) for p in roster.members]
     for page in r.render_call(t, roster, actor.display_name, mentions, note):
         await context.bot.send_message(actor.chat_id, page)
-
-
-async def team_settings(update: Update, context: BotContext) -> None:
-    """/teamsettings [名称]: the settings buttons of a team."""
-    t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        team = await pick_team(update, context, t, actor, "set")
-        if team is None:
-            return
-        team = await teams_of(context).settings_team(actor, team.id)
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
-        return
-    await reply(update, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team))
 
 
 async def export_roster(update: Update, context: BotContext) -> None:
@@ -436,15 +370,19 @@ async def press_team(update: Update, context: BotContext) -> None:
     try:
         actor = await actor_for(update, context)
         if action == "join":
-            await answer(query, r.render_join(t, await service.join(actor, team_id, update.update_id)), alert=True)
+            joined = await service.join(actor, team_id, update.update_id)
+            await answer(query, r.render_join(t, joined), alert=True)
+            await after_join(context, joined)
         elif action == "leave":
-            await answer(query, r.render_leave(t, await service.leave(actor, team_id, update.update_id)), alert=True)
+            left = await service.leave(actor, team_id, update.update_id)
+            await answer(query, r.render_leave(t, left), alert=True)
+            await after_leave(context, left)
         elif action == "roster":
             await service.roster_for(actor, team_id)
             await answer(query)
             await show_roster(context, actor, team_id)
         elif action == "set":
-            team = await service.settings_team(actor, team_id)
+            team = await context.deps.services.team_settings.team(actor, team_id)
             await answer(query)
             await context.bot.send_message(
                 actor.chat_id, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team)
@@ -455,108 +393,6 @@ async def press_team(update: Update, context: BotContext) -> None:
             await send_call(context, actor, team_id, "")
     except DomainError as exc:
         await answer(query, team_error(t, exc), alert=True)
-
-
-async def press_setting(update: Update, context: BotContext) -> None:
-    """A settings button: change one setting and redraw the settings message."""
-    press = await pressed(update, context, cb.TEAM_SET)
-    if press is None:
-        return
-    action, (team_id, value), query, t = press
-    service = teams_of(context)
-    try:
-        actor = await actor_for(update, context)
-        if action == "ask":
-            await ask_setting(update, context, t, actor, team_id, value)
-            return
-        if action == "kick":
-            await service.settings_team(actor, team_id)
-            roster = await service.roster_for(actor, team_id)
-            await answer(query)
-            await edit(query, r.render_kick(t, roster), r.kick_keyboard(t, roster))
-            return
-        team = await change_setting(service, actor, action, team_id, value)
-    except DomainError as exc:
-        await answer(query, team_error(t, exc), alert=True)
-        return
-    await answer(query, t._("Saved."))
-    await edit(query, r.render_settings(t, team), r.settings_keyboard(t, team))
-
-
-async def change_setting(service: TeamsService, actor: Actor, action: str, team_id: int, value: int) -> Team:
-    """Apply one settings button."""
-    if action == "cap":
-        return await service.set_capacity(actor, team_id, value or None)
-    if action == "appr":
-        return await service.set_approval(actor, team_id, bool(value))
-    if action == "open":
-        return await service.set_open(actor, team_id, bool(value))
-    if action == "nodl":
-        return await service.set_deadline(actor, team_id, None)
-    return await service.settings_team(actor, team_id)  # "back"
-
-
-async def ask_setting(
-    update: Update, context: BotContext, t: Translator, actor: Actor, team_id: int, value: int
-) -> None:
-    """Ask for a typed value (places, deadline, purpose); the answer is a reply to this question."""
-    query = update.callback_query
-    assert query is not None
-    team = await teams_of(context).settings_team(actor, team_id)
-    kind = DIALOG_KINDS.get(value)
-    if kind is None:
-        await answer(query, t._("This button is no longer valid."))
-        return
-    state = {"team": team.id, "kind": kind}
-    await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, kind, state)
-    await answer(query)
-    who = mention(actor.user_id, actor.display_name)
-    question = {
-        "team_capacity": t._(
-            "{who}, how many places should {team} have? Reply with a number, e.g. 12.", who=who, team=team.name
-        ),
-        "team_deadline": t._(
-            "{who}, until which day can people sign up for {team}? Reply with a date, e.g. 2026-12-05 or 12月5日.",
-            who=who,
-            team=team.name,
-        ),
-    }.get(kind, t._("{who}, what does {team} do? Reply with one short sentence.", who=who, team=team.name))
-    await context.bot.send_message(
-        actor.chat_id, question + "\n" + t._("(/cancel to stop)"), reply_markup=ForceReply(selective=True)
-    )
-
-
-async def answer_setting(update: Update, context: BotContext, state: dict[str, Any]) -> None:
-    """The typed answer to a settings question."""
-    t = await tr(update, context)
-    message = update.effective_message
-    text = (message.text or "") if message else ""
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
-    people = context.deps.services.people
-    kind = str(state.get("kind", ""))
-    service = teams_of(context)
-    try:
-        actor = await actor_for(update, context)
-        team_id = int(state.get("team", 0))
-        if kind == "team_capacity":
-            team = await service.set_capacity(actor, team_id, parse_capacity(text))
-        elif kind == "team_deadline":
-            team = await service.set_deadline(actor, team_id, text)
-        else:
-            team = await service.set_purpose(actor, team_id, text)
-    except TimeRefusal as exc:
-        await reply(update, time_error_text(t, exc) + "\n" + t._("(/cancel to stop)"))
-        return
-    except InvalidInput as exc:
-        await reply(update, team_error(t, exc) + "\n" + t._("(/cancel to stop)"))
-        return
-    except DomainError as exc:
-        await people.end_dialog(user.id, chat.id)
-        await reply(update, team_error(t, exc))
-        return
-    await people.end_dialog(user.id, chat.id)
-    await reply(update, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team))
 
 
 async def press_decision(update: Update, context: BotContext) -> None:
@@ -578,6 +414,7 @@ async def press_decision(update: Update, context: BotContext) -> None:
         await answer(query, team_error(t, exc), alert=True)
         return
     await answer(query, t._("Done."))
+    await changed(context, decision.team.id)
     done = r.render_decision(t, decision, actor.display_name)
     if action == "rm":
         roster = await service.roster_for(actor, decision.team.id)
@@ -586,19 +423,8 @@ async def press_decision(update: Update, context: BotContext) -> None:
         await edit(query, done, None)
 
 
-async def drain_at_start(app: Application) -> None:  # type: ignore[type-arg]
-    """Notices left unsent by a restart go out once the bot runs."""
-    if app.job_queue is not None:
-        app.job_queue.run_once(drain_job, when=1.0, name="teams-drain")  # type: ignore[arg-type]
-
-
-async def drain_job(context: BotContext) -> None:
-    """Job wrapper of drain."""
-    await drain(context)
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add this module's handlers, renderer, dialogs, menu entry and /me section."""
+    """Add this module's handlers, the roster renderer, the menu entry and /me section."""
     app.add_handler(command("newteam", new_team))
     app.add_handler(command("teams", list_teams))
     app.add_handler(command("join", join_cmd))
@@ -607,18 +433,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("myteams", my_teams))
     app.add_handler(command("captain", set_captain))
     app.add_handler(command("callteam", call_team))
-    app.add_handler(command("teamsettings", team_settings))
     app.add_handler(command("exportroster", export_roster))
     buttons(app, cb.TEAM, press_team)
-    buttons(app, cb.TEAM_SET, press_setting)
     buttons(app, cb.TEAM_DECIDE, press_decision)
-    app.add_handler(TypeHandler(Update, after_update), group=AFTER_GROUP)
+    live_of(app).register(ROSTER, draw_roster, lists=showing_person)
     data = app.bot_data
-    data.teams_drain_lock = asyncio.Lock()
-    live_of(app).register(ROSTER, draw_roster)
-    for kind in DIALOG_KINDS.values():
-        data.ext.dialogs[kind] = answer_setting
     data.ext.menu_actions["teams"] = menu_teams
     data.ext.me_sections.append(me_section)
     data.ext.start_payloads["myteams"] = start_my_teams
-    data.ext.on_startup.append(drain_at_start)

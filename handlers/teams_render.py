@@ -11,7 +11,8 @@ from bot import callback_data as cb
 from bot.clock import from_ts
 from bot.export import Cell
 from bot.i18n import Html, Translator, esc
-from bot.services.teams import Decision, ExportRow, JoinResult, LeaveResult, MyTeam, Notice, Roster, TeamSummary
+from bot.services.teams import Decision, JoinResult, LeaveResult, MyTeam, Roster, TeamSummary
+from bot.services.teams_export import ExportRow
 from storage.teams import Membership, Team
 
 # Room for a closing line under a page: every page stays below Telegram's 4096 characters.
@@ -227,57 +228,6 @@ def render_leave(t: Translator, result: LeaveResult) -> str:
 def by_person(t: Translator, name: str, text: str) -> str:
     """A reply in the group that says whom it is for."""
     return t._("{name}: {text}", name=name, text=Html(text))
-
-
-def render_notice(t: Translator, notice: Notice, who: Html) -> str:
-    """The message owed to a person after a captain's decision or a promotion."""
-    team, n = notice.team.name, notice.position
-    if notice.kind == "promoted":
-        return t._(
-            "Good news, {who}! A place is free in {team}: you are now a member (number {n}).", who=who, team=team, n=n
-        )
-    if notice.kind == "approved" and notice.status == "member":
-        return t._("{who}, the captain accepted you into {team}. You are number {n}.", who=who, team=team, n=n)
-    if notice.kind == "approved":
-        return t._(
-            "{who}, the captain accepted you, but {team} is full: you are number {n} on the waitlist.",
-            who=who,
-            team=team,
-            n=n,
-        )
-    if notice.kind == "declined":
-        return t._("{who}, sorry: the captain of {team} did not accept your request this time.", who=who, team=team)
-    return t._("{who}, the captain has taken you off {team}. Questions? Please ask the captain.", who=who, team=team)
-
-
-def render_request(t: Translator, notice: Notice, captain: Html | None, *, private: bool = False) -> str:
-    """The approval request: to the captain privately, else in the group (mentioning the captain)."""
-    if private:
-        return t._("{person} would like to join {team}. Do you accept?", person=notice.name, team=notice.team.name)
-    if captain is None:
-        return t._(
-            "{person} would like to join {team}. Captain or backbone, do you accept?",
-            person=notice.name,
-            team=notice.team.name,
-        )
-    return t._(
-        "{captain}, {person} would like to join {team}. Do you accept?",
-        captain=captain,
-        person=notice.name,
-        team=notice.team.name,
-    )
-
-
-def approval_keyboard(t: Translator, seq: int) -> InlineKeyboardMarkup:
-    """Accept or decline one request."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t._("✅ Accept"), callback_data=cb.TEAM_DECIDE.build("ok", seq)),
-                InlineKeyboardButton(t._("❌ Decline"), callback_data=cb.TEAM_DECIDE.build("no", seq)),
-            ]
-        ]
-    )
 
 
 def render_decision(t: Translator, decision: Decision, by: str) -> str:

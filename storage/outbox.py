@@ -147,6 +147,13 @@ class OutboxRepository:
         """Forget every message queued for or sent to a chat (a person who erased their data)."""
         await self.conn.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
 
+    async def drop_person(self, user_id: int) -> None:
+        """Forget every unsent note about a person that was queued for a group (they are mentioned in it)."""
+        await self.conn.execute(
+            "DELETE FROM outbox WHERE status IN ('pending', 'sending') AND json_extract(payload, '$.user') = ?",
+            (user_id,),
+        )
+
     async def cancel(self, kind: str, ref_id: int) -> int:
         """Cancel every pending item of an entity."""
         cur = await self.conn.execute(

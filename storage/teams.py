@@ -17,8 +17,7 @@ _TEAM_COLS = (
     "t.captain_id, t.created_by, t.created_at"
 )
 _MEMBER_COLS = (
-    "m.team_id, m.user_id, COALESCE(u.display_name, ''), m.status, m.seq, m.requested_at, m.joined_at, "
-    "m.changed_at, m.notice"
+    "m.team_id, m.user_id, COALESCE(u.display_name, ''), m.status, m.seq, m.requested_at, m.joined_at, m.changed_at"
 )
 _FROM_MEMBERS = "FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id"
 
@@ -49,7 +48,6 @@ class Membership:
     requested_at: int
     joined_at: int | None
     changed_at: int
-    notice: str | None
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,6 @@ def _member(row: sqlite3.Row) -> Membership:
         requested_at=row[5],
         joined_at=row[6],
         changed_at=row[7],
-        notice=row[8],
     )
 
 
@@ -192,28 +189,28 @@ class TeamsRepository:
         """The row whose latest request has this number."""
         return await self._one_member("m.seq = ?", (seq,))
 
-    async def request(self, team_id: int, user_id: int, status: str, now: int, notice: str | None = None) -> int:
+    async def request(self, team_id: int, user_id: int, status: str, now: int) -> int:
         """Record a new request (join) in a state; return its queue number."""
         seq = await self._event(team_id, user_id, status, now)
         await self.conn.execute(
-            "INSERT INTO team_members(team_id, user_id, status, seq, requested_at, joined_at, changed_at, notice) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(team_id, user_id) DO UPDATE SET status = excluded.status, "
+            "INSERT INTO team_members(team_id, user_id, status, seq, requested_at, joined_at, changed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(team_id, user_id) DO UPDATE SET status = excluded.status, "
             "seq = excluded.seq, requested_at = excluded.requested_at, "
             "joined_at = COALESCE(excluded.joined_at, team_members.joined_at), "
-            "changed_at = excluded.changed_at, notice = excluded.notice",
-            (team_id, user_id, status, seq, now, now if status == "member" else None, now, notice),
+            "changed_at = excluded.changed_at",
+            (team_id, user_id, status, seq, now, now if status == "member" else None, now),
         )
         return seq
 
-    async def set_status(self, team_id: int, user_id: int, status: str, now: int, *, notice: str | None = None) -> None:
+    async def set_status(self, team_id: int, user_id: int, status: str, now: int) -> None:
         """Move a person to another state, keeping their place in the queue."""
         if status not in STATUSES:
             raise ValueError(status)
         await self._event(team_id, user_id, status, now)
         await self.conn.execute(
-            "UPDATE team_members SET status = ?, changed_at = ?, notice = ?, "
+            "UPDATE team_members SET status = ?, changed_at = ?, "
             "joined_at = CASE WHEN ? = 'member' THEN ? ELSE joined_at END WHERE team_id = ? AND user_id = ?",
-            (status, now, notice, status, now, team_id, user_id),
+            (status, now, status, now, team_id, user_id),
         )
 
     async def _event(self, team_id: int, user_id: int, status: str, now: int) -> int:
@@ -281,15 +278,3 @@ class TeamsRepository:
             f"SELECT {_TEAM_COLS} FROM teams t WHERE t.captain_id = ? ORDER BY t.id", (user_id,)
         ) as cur:
             return [_team(r) for r in await cur.fetchall()]
-
-    # -- notices owed after commit -------------------------------------------------------
-    async def with_notices(self) -> list[Membership]:
-        """Rows that owe someone a message."""
-        return await self._members("m.notice IS NOT NULL ORDER BY m.changed_at, m.seq", ())
-
-    async def clear_notice(self, team_id: int, user_id: int, notice: str) -> None:
-        """Mark a notice sent (unless a newer one replaced it meanwhile)."""
-        await self.conn.execute(
-            "UPDATE team_members SET notice = NULL WHERE team_id = ? AND user_id = ? AND notice = ?",
-            (team_id, user_id, notice),
-        )

@@ -19,6 +19,7 @@ from bot.services.proposals import ProposalService
 from bot.services.reminders import ReminderService
 from bot.services.stats import StatsService
 from bot.services.teams import TeamsService
+from bot.services.teams_settings import TeamSettingsService
 from storage.chats import ChatsRepository
 from storage.db import Database
 
@@ -34,6 +35,7 @@ class Services:
     broadcasts: BroadcastService
     reminders: ReminderService
     teams: TeamsService
+    team_settings: TeamSettingsService
     meetings: MeetingService
     attendance: AttendanceService
     minutes: MinutesService
@@ -46,6 +48,7 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
     """Create the services over an open, migrated database."""
     async with db.transaction() as conn:
         community_id = await ChatsRepository(conn).ensure_community(config.community.name, to_ts(clock.now()))
+    teams = TeamsService(db, clock, community_id, config.community.timezone)
     services = Services(
         community_id=community_id,
         community=CommunityService(db, clock, community_id),
@@ -53,7 +56,8 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         privacy=PrivacyService(db),
         broadcasts=BroadcastService(db, clock, community_id),
         reminders=ReminderService(db, clock, config.community.timezone),
-        teams=TeamsService(db, clock, community_id, config.community.timezone),
+        teams=teams,
+        team_settings=TeamSettingsService(teams),
         meetings=MeetingService(
             db,
             clock,

@@ -61,3 +61,23 @@ class OutboxService:
         """Record an item's outcome."""
         async with self.db.transaction() as conn:
             await OutboxRepository(conn).finish(item_id, status, self._now(), message_id=message_id, error=error)
+
+    async def note_failed(self, item: OutboxItem, status: str, error: str) -> bool:
+        """Record a person note's failure; one refused privately goes to its group instead (True then)."""
+        group = item.payload.get("group")
+        again = status == "failed" and item.chat_id > 0 and isinstance(group, int)
+        async with self.db.transaction() as conn:
+            repo = OutboxRepository(conn)
+            await repo.finish(item.id, status, self._now(), error=error)
+            if again:
+                assert isinstance(group, int)
+                await repo.add(
+                    kind=item.kind,
+                    chat_id=group,
+                    due_at=self._now(),
+                    now=self._now(),
+                    ref_id=item.ref_id,
+                    payload=item.payload,
+                    dedupe_key=f"note-fallback:{item.id}",
+                )
+        return again

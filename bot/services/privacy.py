@@ -38,6 +38,7 @@ class PrivacyService:
             # The private chat is theirs too: its reminders and queued messages must not outlive them.
             await ChatsRepository(conn).delete_private(user_id)
             await OutboxRepository(conn).drop_chat(user_id)
+            await OutboxRepository(conn).drop_person(user_id)  # notes mentioning them in groups
             deleted = await UsersRepository(conn).delete(user_id)
         # secure_delete zeroes the deleted rows in the database file, but older copies of their pages
         # (with the name) stay in the write-ahead log until a checkpoint: copy it in and empty it now.

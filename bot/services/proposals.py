@@ -10,6 +10,7 @@ from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
 from bot.services.community import group_scope
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.notes import queue_person_note
 from storage.applied import AppliedUpdatesRepository
 from storage.db import Database
 from storage.proposals import Proposal, ProposalsRepository
@@ -20,6 +21,7 @@ MAX_REASON = 1000
 SIMILARITY = 0.8
 OPEN_STATUSES = ("open", "studying")
 ANSWERS = ("accepted", "rejected", "studying")
+PROPOSAL_NOTE = "proposal_note"  # outbox kind: the proposer told of the answer, privately
 
 
 def normalise_title(title: str) -> str:
@@ -168,6 +170,11 @@ class ProposalService:
         """Open and under-study proposals of a courtyard (for live list messages)."""
         return await ProposalsRepository(self.db.reader).in_scope(self.community_id, scope_id, OPEN_STATUSES)
 
+    async def answered(self, proposal_id: int, status: object) -> Proposal | None:
+        """A proposal for the note of its answer; None if gone or answered otherwise since."""
+        proposal = await ProposalsRepository(self.db.reader).get(proposal_id)
+        return proposal if proposal is not None and proposal.status == status else None
+
     async def mine(self, user_id: int) -> list[Proposal]:
         """The person's own proposals (for /me)."""
         return await ProposalsRepository(self.db.reader).by_proposer(user_id)
@@ -185,7 +192,18 @@ class ProposalService:
             raise InvalidInput("reason_too_long", limit=MAX_REASON)
         async with self.db.transaction() as conn:
             repo = ProposalsRepository(conn)
-            await repo.answer(proposal.id, status, reason, actor.user_id, to_ts(self.clock.now()))
+            now = to_ts(self.clock.now())
+            await repo.answer(proposal.id, status, reason, actor.user_id, now)
             updated = await repo.get(proposal.id)
+            # The group reply mentions the proposer; a private note tells them too if they opened the bot.
+            await queue_person_note(
+                conn,
+                PROPOSAL_NOTE,
+                user_id=proposal.proposer_id,
+                group_chat_id=None,
+                payload={"proposal": proposal.id, "status": status},
+                now=now,
+                ref_id=proposal.id,
+            )
         assert updated is not None
         return updated

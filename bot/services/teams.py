@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.clock import Clock, from_ts, to_ts
+from bot.clock import Clock, to_ts
 from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.community import clean_name
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
-from bot.timeparse import read_time
+from bot.services.teams_export import ExportRow, export_rows
+from bot.services.teams_notes import Notice, queue_team_note, read_note
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.teams import ACTIVE, Counts, JoinState, Membership, Team, TeamsRepository
@@ -92,19 +93,6 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class Notice:
-    kind: str  # promoted | approved | declined | removed | requested
-    team: Team
-    user_id: int
-    name: str
-    seq: int
-    status: str
-    position: int
-    chat_id: int | None  # the courtyard group to mention people in when a private message cannot go
-    captain_name: str | None
-
-
-@dataclass(frozen=True)
 class MyTeam:
     team: Team
     courtyard: str
@@ -112,30 +100,14 @@ class MyTeam:
     position: int
 
 
-@dataclass(frozen=True)
-class ExportRow:
-    courtyard: str
-    team: str
-    name: str
-    status: str
-    position: int | None
-    requested_at: datetime
-    joined_at: datetime | None
-    changed_at: datetime
-
-
 class TeamsService:
-    """Use cases of teams; every change is one transaction, and notices owed are stored with it."""
+    """Use cases of teams; every change is one transaction, and the notes it owes are queued in it."""
 
     def __init__(self, db: Database, clock: Clock, community_id: int, tz: ZoneInfo) -> None:
         self.db = db
         self.clock = clock
         self.community_id = community_id
         self.tz = tz
-        # Teams whose roster messages must be redrawn, and whether notices may be waiting:
-        # both are drained by the handlers after the commit (also after /forget's hook).
-        self._changed: set[int] = set()
-        self._notices_waiting = True  # a restart may have left notices unsent
 
     def _now(self) -> int:
         return to_ts(self.clock.now())
@@ -150,7 +122,7 @@ class TeamsService:
             return True
         return actor.in_group and actor.is_chat_admin and actor.courtyard_id == team.courtyard_id
 
-    async def _team(self, repo: TeamsRepository, actor: Actor, team_id: int) -> Team:
+    async def visible(self, repo: TeamsRepository, actor: Actor, team_id: int) -> Team:
         """The team, if the actor may see it from here; forged ids of other courtyards are NotFound."""
         team = await repo.get(team_id)
         if team is None:
@@ -162,8 +134,8 @@ class TeamsService:
             raise NotFound("team")
         return team
 
-    async def _managed(self, repo: TeamsRepository, actor: Actor, team_id: int) -> Team:
-        team = await self._team(repo, actor, team_id)
+    async def managed(self, repo: TeamsRepository, actor: Actor, team_id: int) -> Team:
+        team = await self.visible(repo, actor, team_id)
         if not self.can_manage(actor, team):
             raise PermissionDenied("captain")
         return team
@@ -229,7 +201,7 @@ class TeamsService:
 
     async def roster_for(self, actor: Actor, team_id: int) -> Roster:
         """The roster of a team the actor may see."""
-        await self._team(TeamsRepository(self.db.reader), actor, team_id)
+        await self.visible(TeamsRepository(self.db.reader), actor, team_id)
         roster = await self.roster(team_id)
         if roster is None:
             raise NotFound("team")
@@ -248,7 +220,7 @@ class TeamsService:
         # ten give exactly ten members, and the queue number records the order of the presses.
         async with self.db.transaction() as conn:
             repo = TeamsRepository(conn)
-            team = await self._team(repo, actor, team_id)
+            team = await self.visible(repo, actor, team_id)
             state = await repo.join_state(team.id, actor.user_id)
             if state.pressed is not None and state.pressed >= seq:
                 return await self._as_now(repo, team, state)
@@ -263,19 +235,18 @@ class TeamsService:
             if not state.known_person:
                 # The middleware records everyone it sees; this covers a person it has not (yet).
                 await UsersRepository(conn).ensure(actor.user_id, actor.display_name, now)
-            notice = None
             if team.approval and not self.can_manage(actor, team):
-                status, notice, ahead = "pending", "requested", await repo.count(team.id, "pending")
+                status, ahead = "pending", await repo.count(team.id, "pending")
             elif team.capacity is None or state.members < team.capacity:
                 status, ahead = "member", state.members
             else:
                 status, ahead = "waitlist", state.waitlist
-            await repo.request(team.id, actor.user_id, status, now, notice)
+            queued = await repo.request(team.id, actor.user_id, status, now)
             await repo.pressed(team.id, actor.user_id, seq)
+            if status == "pending":
+                await queue_team_note(conn, self.community_id, team, "requested", actor.user_id, queued, status, now)
             # The newest request is last in its state.
             position = ahead + 1
-        self._changed.add(team.id)
-        self._notices_waiting |= notice is not None
         return JoinResult(team, status, position, already=False)
 
     async def leave(self, actor: Actor, team_id: int, seq: int) -> LeaveResult:
@@ -283,7 +254,7 @@ class TeamsService:
         now = self._now()
         async with self.db.transaction() as conn:
             repo = TeamsRepository(conn)
-            team = await self._team(repo, actor, team_id)
+            team = await self.visible(repo, actor, team_id)
             state = await repo.join_state(team.id, actor.user_id)
             if state.pressed is not None and state.pressed >= seq:
                 return LeaveResult(team, state.status or "none", await self._as_now(repo, team, state))
@@ -295,11 +266,10 @@ class TeamsService:
             if state.status in ACTIVE:
                 await repo.set_status(team.id, actor.user_id, "left", now)
                 if state.status == "member":
-                    await self._promote(repo, team, now)
+                    await self.promote(conn, team, now)
         previous = state.status
         if previous is None or previous not in ACTIVE:
             raise InvalidInput("not_in_team")  # after the commit, which keeps the press remembered
-        self._changed.add(team.id)
         return LeaveResult(team, previous)
 
     @staticmethod
@@ -310,84 +280,20 @@ class TeamsService:
             return JoinResult(team, state.status, position, already=True, stale=True)
         return JoinResult(team, state.status or "none", 0, already=True, stale=True)
 
-    async def _promote(self, repo: TeamsRepository, team: Team, now: int) -> int:
-        """Fill free places from the waitlist in queue order; each promoted person is owed a notice."""
+    async def promote(self, conn: aiosqlite.Connection, team: Team, now: int) -> int:
+        """Fill free places from the waitlist in queue order; each promoted person is owed a note."""
+        repo = TeamsRepository(conn)
         members = await repo.count(team.id, "member")
         promoted = 0
         while team.capacity is None or members < team.capacity:
             first = await repo.first_waitlisted(team.id)
             if first is None:
                 break
-            await repo.set_status(team.id, first.user_id, "member", now, notice="promoted")
+            await repo.set_status(team.id, first.user_id, "member", now)
+            await queue_team_note(conn, self.community_id, team, "promoted", first.user_id, first.seq, "member", now)
             members += 1
             promoted += 1
-        if promoted:
-            self._notices_waiting = True
         return promoted
-
-    # -- settings --------------------------------------------------------------------------
-    async def set_capacity(self, actor: Actor, team_id: int, capacity: int | None) -> Team:
-        """Change the number of places (None: no limit); a larger number promotes from the waitlist."""
-        if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
-            raise InvalidInput("bad_capacity", limit=MAX_CAPACITY)
-        return await self._set(actor, team_id, "capacity", capacity, promote=True)
-
-    async def set_approval(self, actor: Actor, team_id: int, on: bool) -> Team:
-        """Turn captain approval of new sign-ups on or off."""
-        return await self._set(actor, team_id, "approval", int(on))
-
-    async def set_open(self, actor: Actor, team_id: int, on: bool) -> Team:
-        """Close or reopen sign-up."""
-        return await self._set(actor, team_id, "open", int(on))
-
-    async def set_purpose(self, actor: Actor, team_id: int, text: str) -> Team:
-        """Say what the team does."""
-        purpose = " ".join(text.split())
-        if len(purpose) > MAX_PURPOSE:
-            raise InvalidInput("purpose_too_long", limit=MAX_PURPOSE)
-        return await self._set(actor, team_id, "purpose", purpose)
-
-    async def set_deadline(self, actor: Actor, team_id: int, text: str | None) -> Team:
-        """Close sign-up at the end of a typed day (None removes the deadline)."""
-        deadline = None
-        if text is not None:
-            # A TimeRefusal propagates: the handler says what was not usable.
-            day = read_time(text, now=self.clock.now().astimezone(self.tz), date_only=True).day
-            end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=self.tz) - timedelta(seconds=1)
-            deadline = to_ts(end)
-        return await self._set(actor, team_id, "deadline", deadline)
-
-    async def set_captain(self, actor: Actor, team_id: int, target_id: int) -> Team:
-        """Make a person the captain (backbone, social workers or the team's creator)."""
-        async with self.db.transaction() as conn:
-            repo = TeamsRepository(conn)
-            team = await self._team(repo, actor, team_id)
-            if not (actor.is_backbone_here or team.created_by == actor.user_id):
-                raise PermissionDenied("backbone")
-            if await UsersRepository(conn).get(target_id) is None:
-                raise InvalidInput("unknown_person")
-            await repo.update(team.id, "captain_id", target_id, self._now())
-            updated = await repo.get(team.id)
-        assert updated is not None
-        self._changed.add(team.id)
-        return updated
-
-    async def _set(self, actor: Actor, team_id: int, column: str, value: object, *, promote: bool = False) -> Team:
-        now = self._now()
-        async with self.db.transaction() as conn:
-            repo = TeamsRepository(conn)
-            team = await self._managed(repo, actor, team_id)
-            await repo.update(team.id, column, value, now)
-            updated = await repo.get(team.id)
-            assert updated is not None
-            if promote:
-                await self._promote(repo, updated, now)
-        self._changed.add(team.id)
-        return updated
-
-    async def settings_team(self, actor: Actor, team_id: int) -> Team:
-        """The team, if the actor may change its settings."""
-        return await self._managed(TeamsRepository(self.db.reader), actor, team_id)
 
     # -- captains ------------------------------------------------------------------------
     async def approve(self, actor: Actor, seq: int) -> Decision:
@@ -409,7 +315,7 @@ class TeamsService:
             row = await repo.by_seq(seq)
             if row is None:
                 raise NotFound("request")
-            team = await self._managed(repo, actor, row.team_id)
+            team = await self.managed(repo, actor, row.team_id)
             wanted = ("pending",) if action != "remove" else ("member", "waitlist")
             if row.status not in wanted:
                 raise InvalidInput("already_decided")
@@ -421,25 +327,36 @@ class TeamsService:
                 status = "member"
             else:
                 status = "waitlist"
-            await repo.set_status(team.id, row.user_id, status, now, notice=_NOTICE_OF[action])
+            await repo.set_status(team.id, row.user_id, status, now)
+            await queue_team_note(conn, self.community_id, team, _NOTICE_OF[action], row.user_id, row.seq, status, now)
             if action == "remove" and row.status == "member":
-                await self._promote(repo, team, now)
+                await self.promote(conn, team, now)
             position = await repo.position(team.id, status, row.seq) if status in ACTIVE else 0
-        self._changed.add(team.id)
-        self._notices_waiting = True
         return Decision(team, row.user_id, row.display_name, status, position)
 
     async def call(self, actor: Actor, team_id: int) -> Roster:
         """The members to mention when the captain calls the team together."""
         if not actor.in_group:
             raise WrongChat("group")
-        await self._managed(TeamsRepository(self.db.reader), actor, team_id)
+        await self.managed(TeamsRepository(self.db.reader), actor, team_id)
         roster = await self.roster(team_id)
         if roster is None:
             raise NotFound("team")
         return roster
 
-    # -- a person's teams, export ----------------------------------------------------------
+    # -- a person's teams, which they may leave or call, export -----------------------------
+    async def to_leave(self, actor: Actor) -> list[Team]:
+        """The teams here the actor has signed up for (a captain without a sign-up has nothing to leave)."""
+        mine = {m.team.id for m in await self.my_teams(actor.user_id) if m.status != "captain"}
+        return [s.team for s in await self.teams_here(actor) if s.team.id in mine]
+
+    async def to_call(self, actor: Actor) -> list[Team]:
+        """The teams here the actor may call together; none is PermissionDenied."""
+        teams = [s.team for s in await self.teams_here(actor) if self.can_manage(actor, s.team)]
+        if not teams:
+            raise PermissionDenied("captain")
+        return teams
+
     async def my_teams(self, user_id: int) -> list[MyTeam]:
         """A person's teams across courtyards: sign-ups in progress and teams they captain."""
         repo = TeamsRepository(self.db.reader)
@@ -474,88 +391,11 @@ class TeamsService:
             teams = [(t, y) for t, y in teams if t.id in chosen]
             if not teams:
                 raise NotFound("team")
-        rows: list[ExportRow] = []
-        order = {"member": 0, "waitlist": 1, "pending": 2}
-        for team, yard in teams:
-            people = await repo.people(team.id, ("member", "waitlist", "pending", "left", "removed", "declined"))
-            places: dict[str, int] = {}
-            for person in sorted(people, key=lambda p: (order.get(p.status, 3), p.seq)):
-                position = None
-                if person.status in order:
-                    places[person.status] = position = places.get(person.status, 0) + 1
-                rows.append(
-                    ExportRow(
-                        courtyard=yard,
-                        team=team.name,
-                        name=person.display_name,
-                        status=person.status,
-                        position=position,
-                        requested_at=from_ts(person.requested_at),
-                        joined_at=from_ts(person.joined_at) if person.joined_at else None,
-                        changed_at=from_ts(person.changed_at),
-                    )
-                )
-        return rows
+        return await export_rows(repo, teams)
 
-    # -- after the commit: redraw rosters, send the notices owed -----------------------------
-    @property
-    def has_work(self) -> bool:
-        """True when rosters wait to be redrawn or notices may wait to be sent."""
-        return self._notices_waiting or bool(self._changed)
-
-    @property
-    def notices_waiting(self) -> bool:
-        """True when notices may be owed (set by changes that owe them, and at start-up)."""
-        return self._notices_waiting
-
-    def take_changed(self) -> list[int]:
-        """Teams whose roster messages must be redrawn (each returned once)."""
-        changed, self._changed = sorted(self._changed), set()
-        return changed
-
-    async def notices(self) -> list[Notice]:
-        """Every notice owed, with what the message needs."""
-        self._notices_waiting = False
-        repo = TeamsRepository(self.db.reader)
-        users = UsersRepository(self.db.reader)
-        found: list[Notice] = []
-        for row in await repo.with_notices():
-            team = await repo.get(row.team_id)
-            if team is None or row.notice is None:
-                continue
-            captain = await users.get(team.captain_id) if team.captain_id else None
-            position = await repo.position(team.id, row.status, row.seq) if row.status in ACTIVE else 0
-            found.append(
-                Notice(
-                    kind=row.notice,
-                    team=team,
-                    user_id=row.user_id,
-                    name=row.display_name,
-                    seq=row.seq,
-                    status=row.status,
-                    position=position,
-                    chat_id=await self._notice_chat(team),
-                    captain_name=captain.display_name if captain else None,
-                )
-            )
-        return found
-
-    async def notice_sent(self, notice: Notice) -> None:
-        """Mark a notice delivered (or given up on)."""
-        async with self.db.transaction() as conn:
-            await TeamsRepository(conn).clear_notice(notice.team.id, notice.user_id, notice.kind)
-
-    async def _notice_chat(self, team: Team) -> int | None:
-        """The team's own group if it still belongs to the courtyard, else another group of it."""
-        chats = [
-            c
-            for c in await ChatsRepository(self.db.reader).bound_chats(self.community_id)
-            if c.courtyard_id == team.courtyard_id and c.active
-        ]
-        for chat in chats:
-            if chat.chat_id == team.home_chat_id:
-                return chat.chat_id
-        return chats[0].chat_id if chats else None
+    async def note(self, payload: Mapping[str, object]) -> Notice | None:
+        """What a queued team note says now; None once it no longer holds."""
+        return await read_note(self.db.reader, payload)
 
     async def forget_hook(self, conn: aiosqlite.Connection, user_id: int) -> None:
         """/forget: leave every team (the rows then go with the person) and promote the waitlists."""
@@ -565,9 +405,7 @@ class TeamsService:
             await repo.set_status(row.team_id, user_id, "left", now)
             team = await repo.get(row.team_id)
             if team is not None and row.status == "member":
-                await self._promote(repo, team, now)
-            self._changed.add(row.team_id)
-        self._changed.update(t.id for t in await repo.captained_by(user_id))
+                await self.promote(conn, team, now)
 
 
 _NOTICE_OF = {"approve": "approved", "decline": "declined", "remove": "removed"}

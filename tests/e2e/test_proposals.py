@@ -135,6 +135,7 @@ async def test_backbone_answers_with_a_reason_and_the_proposer_is_told(h: Harnes
     announcement = h.fake.last_text(GROUP.id)
     assert "提案 #1 <b>汉藏文化融合</b>：<b>采纳</b>" in announcement
     assert "已列入本月计划 &lt;b&gt;" in announcement and f"tg://user?id={AUNT.id}" in announcement
+    await h.drain()  # the proposer's note was queued in the outbox with the answer
     told = h.fake.last_text(AUNT.id)
     assert "您的提案 #1「汉藏文化融合」有答复了" in told and "采纳" in told
     assert await h.rows("SELECT kind FROM dialogs") == [("proposal_photo",)]  # only her photo offer is left

@@ -82,6 +82,7 @@ async def test_fifty_concurrent_presses_fill_exactly_and_the_first_waitlisted_is
     assert rows[people[3].id] == "left"
     assert rows[first_waiting.id] == "member"
     assert sum(s == "member" for s in rows.values()) == 10
+    await h.drain()  # the note was queued in the outbox with the leave
     told = h.fake.sent(first_waiting.id)
     assert len(told) == 1 and "碧水苑墙绘队" in told[0].text and "正式队员" in told[0].text
     # The next on the waitlist is now first.
@@ -97,6 +98,7 @@ async def test_a_promoted_person_without_a_private_chat_is_mentioned_in_the_grou
     assert dict(await statuses(h, team_id))[UNCLE.id] == "waitlist"
     h.fake.clear()
     await h.send(press(AUNT, "leave", team_id))
+    await h.drain()
     mentions = [c.text for c in h.fake.sent(GROUP.id) if f"tg://user?id={UNCLE.id}" in c.text]
     assert len(mentions) == 1 and "护卫队" in mentions[0]
     await h.send(press(AUNT, "leave", team_id))  # leaving twice changes nothing
@@ -243,6 +245,7 @@ async def test_captain_approves_declines_removes_and_closes(h: Harness) -> None:
     h.fake.clear()
     await h.send(press(AUNT, "join", team_id))
     assert "等待队长审核" in last_answer(h) or "队长" in last_answer(h)
+    await h.drain()
     request = h.fake.sent(UNCLE.id)[-1]
     assert "李阿姨" in request.text
     buttons = request.params["reply_markup"]["inline_keyboard"][0]
@@ -251,6 +254,7 @@ async def test_captain_approves_declines_removes_and_closes(h: Harness) -> None:
     assert dict(await statuses(h, team_id))[AUNT.id] == "pending"
     await h.send(b.callback(UNCLE, b.private(UNCLE), accept))
     assert dict(await statuses(h, team_id))[AUNT.id] == "member"
+    await h.drain()
     assert any(f"tg://user?id={AUNT.id}" in c.text for c in h.fake.sent(GROUP.id))
     await h.send(b.callback(UNCLE, b.private(UNCLE), decline))  # already decided
     assert dict(await statuses(h, team_id))[AUNT.id] == "member"
@@ -313,6 +317,7 @@ async def test_forget_leaves_every_team_and_promotes(h: Harness) -> None:
     assert await h.rows("SELECT user_id, status FROM team_members") == [(UNCLE.id, "member")]
     assert await h.scalar("SELECT COUNT(*) FROM team_events WHERE user_id = ?", AUNT.id) == 0
     await assert_counts_kept(h)  # the cascade from the deleted person went through the triggers
+    await h.drain()
     assert any(f"tg://user?id={UNCLE.id}" in c.text for c in h.fake.sent(GROUP.id))
     h.clock.advance(timedelta(seconds=10))
     await live_of(h.app).flush(BotContext(h.app))
@@ -428,6 +433,7 @@ async def test_join_requests_go_to_the_group_when_the_captain_has_no_private_cha
     await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("appr", team_id, 1)))
     h.fake.clear()
     await h.send(press(AUNT, "join", team_id))
+    await h.drain()
     request = h.fake.sent(GROUP.id)[-1]
     assert f"tg://user?id={SW.id}" in request.text and "李阿姨申请加入碧水苑墙绘队" in request.text
     await h.send(b.callback(UNCLE, GROUP, request.params["reply_markup"]["inline_keyboard"][0][1]["callback_data"]))
@@ -448,10 +454,13 @@ async def test_a_notice_owed_when_the_bot_stopped_is_sent_after_the_restart(tmp_
             actor, team_id, b.next_update_id()
         )  # committed; the process "dies" before telling
     async with Harness(config) as second:
+        await second.drain()  # the note was queued with the leave, in the same commit
         await second.send(b.message(GRANNY, GROUP, "/help"))
+        await second.drain()
         told = [c.text for c in second.fake.sent(GROUP.id) if f"tg://user?id={UNCLE.id}" in c.text]
         assert len(told) == 1 and "正式队员" in told[0]
         await second.send(b.message(GRANNY, GROUP, "/help"))
+        await second.drain()
         assert len([c for c in second.fake.sent(GROUP.id) if f"tg://user?id={UNCLE.id}" in c.text]) == 1
 
 
@@ -493,3 +502,22 @@ async def test_sixty_reordered_pairs_end_in_the_later_press(h: Harness) -> None:
     assert all(rows.get(p.id) in (None, "left") for p in people[30:])
     assert await h.scalar("SELECT n FROM team_counts WHERE team_id = ? AND status = 'member'", team_id) == 15
     await assert_counts_kept(h)
+
+
+async def test_a_note_refused_privately_goes_to_the_group_once(h: Harness) -> None:
+    team_id = await make_team(h, "护卫队 1")
+    await h.send(b.message(UNCLE, b.private(UNCLE), "/start"))
+    await h.send(press(AUNT, "join", team_id))
+    await h.send(press(UNCLE, "join", team_id))
+    h.fake.forbidden.add(UNCLE.id)  # he blocked the bot after opening the chat
+    h.fake.clear()
+    await h.send(press(AUNT, "leave", team_id))
+    await h.drain()
+    assert all(c.result is None for c in h.fake.sent(UNCLE.id))  # refused (403)
+    mentions = [c.text for c in h.fake.sent(GROUP.id) if f"tg://user?id={UNCLE.id}" in c.text]
+    assert len(mentions) == 1 and "正式队员" in mentions[0]
+    assert await h.rows("SELECT chat_id, status FROM outbox WHERE kind = 'team_note' ORDER BY id") == [
+        (UNCLE.id, "failed"),
+        (GROUP.id, "sent"),
+    ]
+    assert await h.scalar("SELECT private_chat FROM users WHERE user_id = ?", UNCLE.id) == 0

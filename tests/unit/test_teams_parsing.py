@@ -134,7 +134,7 @@ def test_pages_keep_every_line_whole_and_short(lines: list[str]) -> None:
 
 def test_live_roster_of_a_huge_team_fits_one_message() -> None:
     t = Catalogs().translator("zh_CN", ZoneInfo("Asia/Shanghai"))
-    members = [Membership(1, i, "<b>名字</b>&" * 10, "member", i, 0, 0, 0, None) for i in range(300)]
+    members = [Membership(1, i, "<b>名字</b>&" * 10, "member", i, 0, 0, 0) for i in range(300)]
     roster = Roster(team(1, "护卫队", capacity=500), None, members, [], [], accepting=True)
     text = render_live_roster(t, roster)
     assert len(text) <= 4096 and "/roster" in text and "<b>名字" not in text
