@@ -47,11 +47,11 @@ from handlers.meetings_render import (
     render_panel,
     render_qr_caption,
     render_task,
-    render_time_check,
     render_who,
     rsvp_keyboard,
     task_keyboard,
 )
+from handlers.meetings_wizard_render import render_time_check
 from handlers.notify import mention
 
 log = logging.getLogger(__name__)

@@ -32,13 +32,15 @@ from handlers.common import actor_for, answer, command, command_args, edit, repl
 from handlers.common import pressed as button_pressed  # pressed() below moves the wizard's state
 from handlers.dispatcher import dispatcher
 from handlers.meetings_render import (
+    meeting_error,
+    quick_usage,
+)
+from handlers.meetings_wizard_render import (
     CAPACITY_CHOICES,
     capacity_keyboard,
     confirm_keyboard,
     kind_keyboard,
-    meeting_error,
     offsets_keyboard,
-    quick_usage,
     reminder_choices,
     render_draft,
     render_time_check,
