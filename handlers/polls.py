@@ -16,7 +16,16 @@ from bot.i18n import Translator
 from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, NotFound
-from bot.services.poll_spec import PICKING_ACTIONS, TOGGLES, Draft, Toggle, check_deadline, clean_quorum, clean_spec
+from bot.services.poll_spec import (
+    MIN_OPTIONS,
+    PICKING_ACTIONS,
+    TOGGLES,
+    Draft,
+    Toggle,
+    check_deadline,
+    clean_quorum,
+    clean_spec,
+)
 from handlers import polls_outbox
 from handlers.buttons import buttons
 from handlers.common import actor_for, answer, chat_translator_for_id, command, command_args, edit, pressed, reply, tr
@@ -72,7 +81,7 @@ async def start_vote(update: Update, context: BotContext) -> None:
     if typed is not None:
         draft = typed
         text, markup = render_card(t, draft)
-    elif len(proposals) >= 2:
+    elif len(proposals) >= MIN_OPTIONS:  # fewer open proposals than a poll needs: type the options
         draft = Draft(picking=())
         text, markup = render_pick(t, proposals, ())
     else:

@@ -12,6 +12,7 @@ from bot.clock import from_ts
 from bot.numbers import typed_number
 from bot.services.errors import InvalidInput
 
+MIN_OPTIONS = 2
 MAX_OPTIONS = 20
 MAX_QUESTION = 200
 MAX_LABEL = 100
@@ -71,10 +72,14 @@ class Poll(PollSpec):
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Poll:
         """A poll from a row mapped by column name (columns it does not know are ignored)."""
-        values = {name: row[name] for name in _POLL_FIELDS}
+        poll = object.__new__(cls)
+        # Filled in place: the frozen __init__ costs twenty object.__setattr__ calls, and every vote
+        # builds one. The fields are exactly the dataclass's, and none has a __post_init__.
+        values = poll.__dict__
+        values.update({name: row[name] for name in _POLL_FIELDS})
         for name in _BOOL_FIELDS:  # SQLite keeps booleans as 0/1
             values[name] = bool(values[name])
-        return cls(**values)
+        return poll
 
 
 SPEC_FIELDS = tuple(f.name for f in fields(PollSpec))
@@ -99,7 +104,7 @@ def clean_spec(spec: PollSpec, options: Sequence[tuple[str, int | None]], now: d
     if len(question) > MAX_QUESTION:
         raise InvalidInput("question_too_long", limit=MAX_QUESTION)
     cleaned = tuple((_one_line(label), proposal_id) for label, proposal_id in options)
-    if any(not label for label, _ in cleaned) or len(cleaned) < 2:
+    if any(not label for label, _ in cleaned) or len(cleaned) < MIN_OPTIONS:
         raise InvalidInput("too_few_options")
     if len(cleaned) > MAX_OPTIONS:
         raise InvalidInput("too_many_options", limit=MAX_OPTIONS)
@@ -214,9 +219,9 @@ class Draft:
         return replace(self, picking=(*chosen, proposal_id)[:MAX_OPTIONS])
 
     def from_proposals(self, question: str, open_ones: Sequence[tuple[int, str]]) -> Draft:
-        """The chosen proposals (of those still open, as (id, title)) become the options; at least two."""
+        """The chosen proposals (of those still open, as (id, title)) become the options; at least MIN_OPTIONS."""
         titles = dict(open_ones)
         chosen = [(titles[pid], pid) for pid in self.picking or () if pid in titles]
-        if len(chosen) < 2:
+        if len(chosen) < MIN_OPTIONS:
             raise InvalidInput("too_few_proposals")
         return replace(self, picking=None, spec=replace(self.spec, question=question), options=tuple(chosen))
