@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import replace
 from typing import Any
 
-from telegram import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, ForceReply, Update
 from telegram.ext import Application
 
 from bot import callback_data as cb
-from bot.charts import render_bar_chart
 from bot.clock import to_ts
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, NotFound
-from bot.services.polls import (
-    MAX_OPTIONS,
-    POLL_NUDGE,
-    POLL_REMINDER,
-    POLL_RESULTS,
-    PollView,
+from bot.services.poll_spec import (
+    MIN_OPTIONS,
+    PICKING_ACTIONS,
+    TOGGLES,
+    Draft,
+    Toggle,
     clean_quorum,
     clean_spec,
 )
 from bot.timeparse import TimeRefusal
+from handlers import polls_outbox
 from handlers.buttons import buttons
 from handlers.common import (
     actor_for,
@@ -41,25 +40,19 @@ from handlers.common import (
     time_error_text,
     tr,
 )
-from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
+from handlers.dispatcher import dispatcher
 from handlers.live import Rendered, live, live_of
 from handlers.notify import mention
-from handlers.polls_draft import DRAFT, Draft, parse_typed, render_card, render_pick
+from handlers.polls_draft import DRAFT, parse_typed, render_card, render_pick
 from handlers.polls_render import (
-    chart_input,
     polls_error,
     render_polls_list,
-    render_private_nudge,
     render_reminder,
-    render_results,
     render_tally,
-    results_caption,
-    split_html,
     tally_keyboard,
     vote_answer,
 )
 from handlers.polls_time import parse_deadline
-from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +85,16 @@ async def start_vote(update: Update, context: BotContext) -> None:
         await services.polls.require_launcher(actor)
         proposals = [] if args else await services.proposals.listing(actor)
         if typed is not None:
-            clean_spec(Draft(question=typed[0], options=typed[1]).spec(), context.deps.clock.now())
+            clean_spec(typed.spec, typed.options, context.deps.clock.now())
     except DomainError as exc:
         await reply(update, polls_error(t, exc))
         return
     if typed is not None:
-        draft = Draft(question=typed[0], options=typed[1])
+        draft = typed
         text, markup = render_card(t, draft)
-    elif len(proposals) >= 2:
-        draft = Draft(picking=[])
-        text, markup = render_pick(t, proposals, [])
+    elif len(proposals) >= MIN_OPTIONS:  # fewer open proposals than a poll needs: type the options
+        draft = Draft(picking=())
+        text, markup = render_pick(t, proposals, ())
     else:
         await reply(update, usage(t))
         return
@@ -134,30 +127,25 @@ async def press_draft(update: Update, context: BotContext) -> None:
         actor = await actor_for(update, context)
         await context.deps.services.polls.require_launcher(actor)
         draft = await _draft_of(context, actor, query)
-        # Picking buttons belong to the proposal list, settings buttons to the settings card.
-        if draft is None or (action != "cancel" and (action in ("pick", "next")) != (draft.picking is not None)):
+        if draft is None or not draft.accepts(action):
             await answer(query, t._("This button is no longer valid."))
         elif action == "cancel":
             await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
             await answer(query)
             await edit(query, t._("Poll cancelled."), None)
-        elif action in ("pick", "next"):
+        elif action in PICKING_ACTIONS:
             await _picking(update, context, actor, draft, action, arg)
-        elif action == "elec" and draft.electorate == "all":
-            await context.deps.services.polls.require_committee()
-            draft = draft.toggled(action)
-            await _save(context, actor, draft)
-            await answer(query)
-            await edit(query, *render_card(t, draft))
         elif action in ("dl", "quo"):
             await _ask_setting(update, context, actor, draft, "deadline" if action == "dl" else "quorum")
         elif action == "go":
             await _launch(update, context, actor, draft)
-        else:
-            draft = draft.toggled(action)
+        elif action in TOGGLES:
+            draft = await context.deps.services.polls.toggle(draft, Toggle(action))
             await _save(context, actor, draft)
             await answer(query)
             await edit(query, *render_card(t, draft))
+        else:
+            await answer(query)
     except DomainError as exc:
         await answer(query, polls_error(t, exc), alert=True)
 
@@ -169,21 +157,15 @@ async def _picking(update: Update, context: BotContext, actor: Actor, draft: Dra
     t = await tr(update, context)
     proposals = context.deps.services.proposals
     open_ones = await proposals.listing(actor)
-    picked = list(draft.picking or [])
     if action == "pick":
         await proposals.get(actor, arg)  # another courtyard's proposal is refused as unknown
-        picked = [p for p in picked if p != arg] if arg in picked else [*picked, arg][:MAX_OPTIONS]
-        draft = replace(draft, picking=picked)
+        draft = draft.picked(arg)
         await _save(context, actor, draft)
         await answer(query)
-        await edit(query, *render_pick(t, open_ones, picked))
-        return
-    chosen = [p for pid in picked for p in open_ones if p.id == pid]
-    if len(chosen) < 2:
-        await answer(query, t._("Please choose at least two proposals."), alert=True)
+        await edit(query, *render_pick(t, open_ones, draft.picking or ()))
         return
     question = t._("Which theme should our courtyard choose?")
-    draft = replace(draft, picking=None, question=question, options=[(p.title, p.id) for p in chosen])
+    draft = draft.from_proposals(question, [(p.id, p.title) for p in open_ones])
     await _save(context, actor, draft)
     await answer(query)
     await edit(query, *render_card(t, draft))
@@ -219,11 +201,11 @@ async def setting_reply(update: Update, context: BotContext, state: dict[str, An
         actor = await actor_for(update, context)
         if draft.awaiting == "deadline":
             when = parse_deadline(message.text, now=now, tz=context.deps.config.community.timezone)
-            draft = replace(draft, closes_at=to_ts(when) if when else None, awaiting=None)
+            draft = replace(draft, spec=replace(draft.spec, closes_at=to_ts(when) if when else None), awaiting=None)
             note = t._("Deadline: {when}", when=t.datetime(when)) if when else t._("No deadline.")
         else:
             quorum = clean_quorum(message.text)
-            draft = replace(draft, quorum=quorum, awaiting=None)
+            draft = replace(draft, spec=replace(draft.spec, quorum=quorum), awaiting=None)
             note = t._("Quorum: {n} voters", n=quorum) if quorum else t._("No quorum.")
     except TimeRefusal as exc:
         await reply(update, time_error_text(t, exc))
@@ -241,7 +223,7 @@ async def _launch(update: Update, context: BotContext, actor: Actor, draft: Draf
     query = update.callback_query
     assert query is not None
     t = await tr(update, context)
-    poll = await context.deps.services.polls.create(actor, draft.spec())
+    poll = await context.deps.services.polls.create(actor, draft.spec, draft.options)
     await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
     await answer(query)
     await edit(query, t._("✅ Poll #{id} started.", id=poll.id), None)
@@ -410,94 +392,6 @@ async def draw_tally(context: BotContext, poll_id: int, chat_id: int) -> Rendere
     return render_tally(t, view), tally_keyboard(t, view)
 
 
-async def _chart(t: Translator, view: PollView) -> bytes | None:
-    chart = chart_input(t, view)
-    try:
-        # Drawing takes tens of milliseconds of CPU: keep it off the event loop.
-        return await asyncio.to_thread(
-            render_bar_chart,
-            chart.title,
-            chart.labels,
-            chart.values,
-            value_labels=chart.value_labels,
-            subtitle=chart.subtitle,
-        )
-    except Exception:
-        # The text results follow anyway; a missing picture must not stop them.
-        log.exception("poll chart failed")
-        return None
-
-
-async def draw_results(context: BotContext, item: OutboxItem) -> Outgoing | None:
-    """Part 0: the chart with a summary; parts 1…n: the full results, split at 4096 characters."""
-    assert item.ref_id is not None
-    part = int(item.payload.get("part", 0))
-    try:
-        view = await context.deps.services.polls.view(item.ref_id)
-    except NotFound:
-        return None
-    t = await chat_translator_for_id(context, item.chat_id)
-    if part == 0:
-        return Outgoing(results_caption(t, view), photo=await _chart(t, view))
-    parts = split_html(render_results(t, view))
-    if part > len(parts):
-        return None
-    markup = None
-    if part == len(parts) and not view.poll.outcome:
-        button = InlineKeyboardButton(
-            t._("📝 Write the outcome"), callback_data=cb.POLL_ADMIN.build("outcome", view.poll.id)
-        )
-        markup = InlineKeyboardMarkup([[button]])
-    return Outgoing(parts[part - 1], markup)
-
-
-async def results_done(context: BotContext, item: OutboxItem) -> None:
-    """Queue the next part of the results (the chain is in the outbox, so a restart continues it)."""
-    assert item.ref_id is not None
-    part = int(item.payload.get("part", 0))
-    if part > 0:
-        view = await context.deps.services.polls.view(item.ref_id)
-        t = await chat_translator_for_id(context, item.chat_id)
-        if part >= len(split_html(render_results(t, view))):
-            return
-    if await context.deps.services.polls.queue_results_part(item.ref_id, item.chat_id, part + 1):
-        dispatcher(context).wake()
-
-
-async def _open_poll(context: BotContext, item: OutboxItem) -> PollView | None:
-    """The view of the poll an outbox item is about, or None once it is gone or closed."""
-    assert item.ref_id is not None
-    try:
-        view = await context.deps.services.polls.view(item.ref_id)
-    except NotFound:
-        return None
-    return view if view.poll.is_open else None
-
-
-async def draw_reminder(context: BotContext, item: OutboxItem) -> Outgoing | None:
-    """The automatic reminder before the deadline, mentioning only non-voters."""
-    assert item.ref_id is not None
-    polls = context.deps.services.polls
-    view = await _open_poll(context, item)
-    if view is None:
-        return None
-    t = await chat_translator_for_id(context, item.chat_id)
-    return Outgoing(render_reminder(t, view, await polls.non_voters(item.ref_id), automatic=True))
-
-
-async def draw_nudge(context: BotContext, item: OutboxItem) -> Outgoing | None:
-    """An anonymous poll's private reminder; skipped once the poll closed or the person voted."""
-    assert item.ref_id is not None
-    polls = context.deps.services.polls
-    view = await _open_poll(context, item)
-    if view is None or await polls.has_voted(item.ref_id, item.chat_id):
-        return None
-    t = await chat_translator_for_id(context, item.chat_id)
-    group = await context.deps.services.community.chat(view.poll.chat_id)
-    title = group.title if group is not None and group.title else t._("your courtyard group")
-    return Outgoing(render_private_nudge(t, view, title))
-
-
 async def after_close(context: BotContext, poll_ids: list[int]) -> None:
     """Closed polls: redraw their tallies and let the outbox announce the results."""
     for poll_id in poll_ids:
@@ -542,9 +436,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.menu_actions["polls"] = list_polls
     ext.on_startup.append(_start)
     live_of(app).register(LIVE_KIND, draw_tally, lists=_voted_in)
-    outbox = dispatcher_of(app)
-    # Results: at most once (the live tally shows the final count even if an announcement is lost).
-    outbox.register(POLL_RESULTS, Kind(render=draw_results, resend_ambiguous=False, on_done=results_done))
-    # A rare duplicate reminder is better than a lost one.
-    outbox.register(POLL_REMINDER, Kind(render=draw_reminder, resend_ambiguous=True))
-    outbox.register(POLL_NUDGE, Kind(render=draw_nudge, resend_ambiguous=True))
+    polls_outbox.register(app)

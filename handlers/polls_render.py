@@ -12,10 +12,10 @@ from bot.clock import from_ts
 from bot.html_text import to_plain
 from bot.i18n import Html, Translator, esc
 from bot.services.errors import DomainError, InvalidInput, PermissionDenied
+from bot.services.poll_spec import Poll, PollSpec
 from bot.services.polls import PollView
 from handlers.common import MAX_TEXT, error_text
 from handlers.notify import mention
-from storage.polls import Poll
 
 BUTTON_LABEL = 28
 NAMES_IN_TALLY = 1500  # characters of voter names a live tally shows before "and N more"
@@ -33,15 +33,15 @@ def _share(t: Translator, votes: int, voters: int) -> str:
     return t.percent(votes / voters if voters else 0.0)
 
 
-def mode_line(t: Translator, poll: Poll) -> str:
-    """Single/multiple, public/anonymous and who votes, in one line."""
+def mode_line(t: Translator, spec: PollSpec) -> str:
+    """Single/multiple, public/anonymous and who votes, in one line (of a poll, or of a draft's spec)."""
     kind = (
         t._("single choice")
-        if poll.max_choices == 1
-        else t._("multiple choice (up to {n})", n=t.number(poll.max_choices))
+        if spec.max_choices == 1
+        else t._("multiple choice (up to {n})", n=t.number(spec.max_choices))
     )
-    privacy = t._("anonymous") if poll.anonymous else t._("public")
-    who = t._("committee members only") if poll.electorate == "committee" else t._("all members")
+    privacy = t._("anonymous") if spec.anonymous else t._("public")
+    who = t._("committee members only") if spec.electorate == "committee" else t._("all members")
     return t._("{kind} · {privacy} · {who}", kind=kind, privacy=privacy, who=who)
 
 
@@ -346,6 +346,7 @@ def polls_error(t: Translator, exc: DomainError) -> str:
             "empty_question": t._("Please write the question."),
             "question_too_long": t._("The question is too long: at most {limit} characters.", limit=limit),
             "too_few_options": t._("A poll needs at least two options."),
+            "too_few_proposals": t._("Please choose at least two proposals."),
             "too_many_options": t._("At most {limit} options, please.", limit=limit),
             "option_too_long": t._("An option is too long: at most {limit} characters each.", limit=limit),
             "duplicate_options": t._("Two options are the same. Please make each option different."),

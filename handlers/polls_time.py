@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.services.polls import MAX_AHEAD, MIN_AHEAD
+from bot.services.poll_spec import MAX_AHEAD, MIN_AHEAD
 from bot.timeparse import read_time
 
 NO_DEADLINE = frozenset({"无", "没有", "不设", "取消", "none", "no", "0", "-"})

@@ -36,6 +36,11 @@ class InlineCursor:
         return self._cursor.rowcount
 
     @property
+    def description(self) -> Any:
+        """Column names of the result (the first item of each entry)."""
+        return self._cursor.description
+
+    @property
     def lastrowid(self) -> int | None:
         """Rowid of the last inserted row."""
         return self._cursor.lastrowid

@@ -3,45 +3,21 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
-_POLL_COLS = (
-    "id, community_id, scope_id, chat_id, creator_id, question, max_choices, anonymous, electorate, quorum, "
-    "closes_at, remind_before, remind_at, reminded_at, nudged_at, status, closed_at, outcome, outcome_at, created_at"
-)
+Row = dict[str, Any]  # a row by column name: the services build their values from it
 
 
-@dataclass(frozen=True)
-class Poll:
-    id: int
-    community_id: int
-    scope_id: int
-    chat_id: int
-    creator_id: int | None
-    question: str
-    max_choices: int
-    anonymous: bool
-    electorate: str
-    quorum: int | None
-    closes_at: int | None
-    remind_before: int | None
-    remind_at: int | None
-    reminded_at: int | None
-    nudged_at: int | None
-    status: str
-    closed_at: int | None
-    outcome: str | None
-    outcome_at: int | None
-    created_at: int
-
-    @property
-    def is_open(self) -> bool:
-        """True until the poll is closed (by hand or by the sweeper)."""
-        return self.status == "open"
+def _rows(cur: aiosqlite.Cursor, rows: Iterable[Sequence[Any]]) -> list[Row]:
+    """Rows as dicts keyed by column name (the names read once per statement, not per row or field)."""
+    # A dict lookup hashes; a name lookup in sqlite3.Row scans the column names, which a vote
+    # paid twenty times per press. Columns are selected with *, so a new setting needs no edit here.
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -51,62 +27,19 @@ class Option:
     proposal_id: int | None
 
 
-@dataclass(frozen=True)
-class NewPoll:
-    community_id: int
-    scope_id: int
-    chat_id: int
-    creator_id: int
-    question: str
-    max_choices: int
-    anonymous: bool
-    electorate: str
-    quorum: int | None
-    closes_at: int | None
-    remind_before: int | None
-
-
-_POLL_NCOLS = len(_POLL_COLS.split(","))
-
-
-def _poll(row: sqlite3.Row | tuple[object, ...]) -> Poll:
-    # Positional: the columns of _POLL_COLS are the fields of Poll in order (a name lookup in
-    # sqlite3.Row scans the column names, which a vote paid twenty times per press).
-    values = list(row)
-    values[7] = bool(values[7])  # anonymous
-    return Poll(*values)
-
-
 class PollsRepository:
     """Rows of polls, poll_options, poll_ballots and poll_choices; never commits."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
-    async def add(self, new: NewPoll, options: Sequence[tuple[str, int | None]], now: int) -> int:
-        """Insert a poll and its options (numbered from 1)."""
-        remind_at = None
-        if new.closes_at is not None and new.remind_before:
-            remind_at = new.closes_at - new.remind_before
+    async def add(self, columns: Mapping[str, object], options: Sequence[tuple[str, int | None]]) -> int:
+        """Insert a poll with these column values and its options (numbered from 1)."""
+        names = list(columns)
+        assert all(name.isidentifier() for name in names)  # names come from code, never from input
         cur = await self.conn.execute(
-            "INSERT INTO polls(community_id, scope_id, chat_id, creator_id, question, max_choices, anonymous, "
-            "electorate, quorum, closes_at, remind_before, remind_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new.community_id,
-                new.scope_id,
-                new.chat_id,
-                new.creator_id,
-                new.question,
-                new.max_choices,
-                int(new.anonymous),
-                new.electorate,
-                new.quorum,
-                new.closes_at,
-                new.remind_before,
-                remind_at,
-                now,
-            ),
+            f"INSERT INTO polls({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [columns[name] for name in names],
         )
         poll_id = cur.lastrowid
         assert poll_id is not None
@@ -116,28 +49,22 @@ class PollsRepository:
         )
         return poll_id
 
-    async def get(self, poll_id: int) -> Poll | None:
+    async def get(self, poll_id: int) -> Row | None:
         """One poll."""
-        async with self.conn.execute(f"SELECT {_POLL_COLS} FROM polls WHERE id = ?", (poll_id,)) as cur:
+        async with self.conn.execute("SELECT * FROM polls WHERE id = ?", (poll_id,)) as cur:
             row = await cur.fetchone()
-        return _poll(row) if row else None
+            return _rows(cur, [row])[0] if row else None
 
-    async def for_vote(self, poll_id: int, voter_key: str) -> tuple[Poll | None, tuple[int, list[int]] | None]:
-        """The poll and the voter's ballot as (seq, chosen positions), in one statement per press."""
+    async def for_vote(self, poll_id: int, voter_key: str) -> Row | None:
+        """The poll and the voter's ballot (ballot_seq; ballot_choices: positions, comma-joined): one statement."""
         async with self.conn.execute(
-            f"SELECT {_POLL_COLS}, b.seq, (SELECT group_concat(c.position) FROM poll_choices c "
-            "WHERE c.poll_id = p.id AND c.voter_key = ?2) "
+            "SELECT p.*, b.seq AS ballot_seq, (SELECT group_concat(c.position) FROM poll_choices c "
+            "WHERE c.poll_id = p.id AND c.voter_key = ?2) AS ballot_choices "
             "FROM polls p LEFT JOIN poll_ballots b ON b.poll_id = p.id AND b.voter_key = ?2 WHERE p.id = ?1",
             (poll_id, voter_key),
         ) as cur:
             row = await cur.fetchone()
-        if row is None:
-            return None, None
-        poll = _poll(row[:_POLL_NCOLS])
-        if row[_POLL_NCOLS] is None:
-            return poll, None
-        chosen = row[_POLL_NCOLS + 1]
-        return poll, (int(row[_POLL_NCOLS]), sorted(int(p) for p in chosen.split(",")) if chosen else [])
+            return _rows(cur, [row])[0] if row else None
 
     async def options(self, poll_id: int) -> list[Option]:
         """A poll's options in order."""
@@ -146,12 +73,12 @@ class PollsRepository:
         ) as cur:
             return [Option(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
-    async def open_in_chat(self, chat_id: int) -> list[Poll]:
+    async def open_in_chat(self, chat_id: int) -> list[Row]:
         """Open polls of a chat, newest first."""
         async with self.conn.execute(
-            f"SELECT {_POLL_COLS} FROM polls WHERE chat_id = ? AND status = 'open' ORDER BY id DESC", (chat_id,)
+            "SELECT * FROM polls WHERE chat_id = ? AND status = 'open' ORDER BY id DESC", (chat_id,)
         ) as cur:
-            return [_poll(r) for r in await cur.fetchall()]
+            return _rows(cur, await cur.fetchall())
 
     async def due_to_close(self, now: int) -> list[int]:
         """Open polls whose deadline has passed."""
@@ -268,20 +195,15 @@ class PollsRepository:
             (poll_id,),
         )
 
-    # -- electorate --------------------------------------------------------------------------------
+    # -- electorate (the service says who: these people, or everyone seen in a chat) ------------------
 
-    async def committee(self) -> list[tuple[int, str]]:
-        """(user id, name) of the community committee (role committee, scope 0)."""
-        return await self._numbered_names(
-            "SELECT r.user_id, u.display_name FROM roles r JOIN users u ON u.user_id = r.user_id "
-            "WHERE r.role = 'committee' AND r.scope_id = 0 ORDER BY r.granted_at, r.user_id"
-        )
-
-    async def committee_size(self) -> int:
-        """How many people are on the community committee."""
-        async with self.conn.execute("SELECT COUNT(*) FROM roles WHERE role = 'committee' AND scope_id = 0") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+    async def names(self, user_ids: Iterable[int]) -> list[tuple[int, str]]:
+        """(user id, name) of these people, in the order given (people without a row are left out)."""
+        async with self.conn.execute(
+            "SELECT j.value, u.display_name FROM json_each(?) j JOIN users u ON u.user_id = j.value ORDER BY j.key",
+            (json.dumps(list(user_ids)),),
+        ) as cur:
+            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
 
     async def privately_reachable(self, user_ids: Iterable[int]) -> set[int]:
         """Which of these people have a private chat with the bot."""
@@ -291,15 +213,6 @@ class PollsRepository:
         ) as cur:
             return {int(r[0]) for r in await cur.fetchall()}
 
-    async def committee_position(self, user_id: int) -> str | None:
-        """The person's committee position ('' when a member without one), None if not on it."""
-        async with self.conn.execute(
-            "SELECT COALESCE(position, '') FROM roles WHERE user_id = ? AND role = 'committee' AND scope_id = 0",
-            (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        return str(row[0]) if row else None
-
     async def chat_members(self, chat_id: int) -> list[tuple[int, str]]:
         """(user id, name) of the people seen in a chat."""
         return await self._numbered_names(
@@ -308,14 +221,9 @@ class PollsRepository:
             (chat_id,),
         )
 
-    async def electorate_size(self, poll: Poll) -> int:
-        """How many people may vote: the committee, or everyone seen in the poll's chat."""
-        params: tuple[object, ...] = ()
-        if poll.electorate == "committee":
-            sql = "SELECT COUNT(*) FROM roles WHERE role = 'committee' AND scope_id = 0"
-        else:
-            sql, params = "SELECT COUNT(*) FROM chat_members WHERE chat_id = ?", (poll.chat_id,)
-        async with self.conn.execute(sql, params) as cur:
+    async def chat_member_count(self, chat_id: int) -> int:
+        """How many people were seen in a chat."""
+        async with self.conn.execute("SELECT COUNT(*) FROM chat_members WHERE chat_id = ?", (chat_id,)) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 

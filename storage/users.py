@@ -122,6 +122,24 @@ class RolesRepository:
         async with self.conn.execute("SELECT user_id, role, scope_id, position FROM roles") as cur:
             return [Role(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
 
+    async def holders(self, role: str, scope_id: int) -> list[Role]:
+        """Everyone holding a role in a scope, earliest granted first."""
+        async with self.conn.execute(
+            "SELECT user_id, role, scope_id, position FROM roles WHERE role = ? AND scope_id = ? "
+            "ORDER BY granted_at, user_id",
+            (role, scope_id),
+        ) as cur:
+            return [Role(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+
+    async def get(self, user_id: int, role: str, scope_id: int) -> Role | None:
+        """One person's role in a scope, if they hold it."""
+        async with self.conn.execute(
+            "SELECT user_id, role, scope_id, position FROM roles WHERE user_id = ? AND role = ? AND scope_id = ?",
+            (user_id, role, scope_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return Role(row[0], row[1], row[2], row[3]) if row else None
+
 
 class DialogsRepository:
     """Rows of dialogs (a conversation waiting for the person's next message); never commits."""

@@ -5,33 +5,28 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.clock import Clock, to_ts
-from bot.numbers import typed_number
+from bot.clock import Clock, from_ts, to_ts
 from bot.services.actor import Actor
 from bot.services.community import group_scope
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.poll_spec import Draft, Poll, PollSpec, Toggle, clean_spec, spec_columns
 from storage.applied import AppliedUpdatesRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
-from storage.polls import NewPoll, Poll, PollsRepository
+from storage.polls import PollsRepository
+from storage.users import RolesRepository
 
-MAX_OPTIONS = 20
-MAX_QUESTION = 200
-MAX_LABEL = 100
-MAX_QUORUM = 100_000
 MAX_OUTCOME = 2000
-MIN_AHEAD = timedelta(minutes=5)
-MAX_AHEAD = timedelta(days=366)
-DEFAULT_REMIND_BEFORE = 3600
-REMIND_CHOICES = (3600, 86400, 0)  # 1 hour, 1 day, none: what the wizard cycles through
 NUDGE_INTERVAL_S = 600
 _LABELS_CACHED = 1000  # polls whose options are held in memory (first in, first out)
-ELECTORATES = ("all", "committee")
+# The community committee: who votes in a committee-only poll; its chair may launch polls.
+COMMITTEE_ROLE = "committee"
+COMMITTEE_SCOPE = 0
 # Outbox kinds: queued in the same transaction as the change that causes them (restart-safe).
 POLL_RESULTS = "poll_results"
 POLL_REMINDER = "poll_reminder"
@@ -39,67 +34,14 @@ POLL_NUDGE = "poll_nudge"  # anonymous polls: a private reminder to one person w
 _SEAL_BITS = 62
 
 
-@dataclass(frozen=True)
-class PollSpec:
-    """Everything a poll is created with; validated by clean_spec."""
-
-    question: str
-    options: tuple[tuple[str, int | None], ...]  # (label, proposal id)
-    max_choices: int = 1
-    anonymous: bool = False
-    electorate: str = "all"
-    quorum: int | None = None
-    closes_at: datetime | None = None
-    remind_before: int = DEFAULT_REMIND_BEFORE
+async def _get(repo: PollsRepository, poll_id: int) -> Poll | None:
+    row = await repo.get(poll_id)
+    return Poll.from_row(row) if row else None
 
 
-def _one_line(raw: str) -> str:
-    return " ".join(raw.split())
-
-
-def clean_spec(spec: PollSpec, now: datetime) -> PollSpec:
-    """Check a poll's settings; raise InvalidInput naming the first problem."""
-    question = _one_line(spec.question)
-    if not question:
-        raise InvalidInput("empty_question")
-    if len(question) > MAX_QUESTION:
-        raise InvalidInput("question_too_long", limit=MAX_QUESTION)
-    options = tuple((_one_line(label), proposal_id) for label, proposal_id in spec.options)
-    if any(not label for label, _ in options) or len(options) < 2:
-        raise InvalidInput("too_few_options")
-    if len(options) > MAX_OPTIONS:
-        raise InvalidInput("too_many_options", limit=MAX_OPTIONS)
-    if any(len(label) > MAX_LABEL for label, _ in options):
-        raise InvalidInput("option_too_long", limit=MAX_LABEL)
-    if len({label.casefold() for label, _ in options}) != len(options):
-        raise InvalidInput("duplicate_options")
-    if not 1 <= spec.max_choices <= len(options):
-        raise InvalidInput("bad_max_choices", limit=len(options))
-    if spec.electorate not in ELECTORATES:
-        raise InvalidInput("bad_electorate")
-    if spec.quorum is not None and not 1 <= spec.quorum <= MAX_QUORUM:
-        raise InvalidInput("bad_quorum", limit=MAX_QUORUM)
-    if spec.closes_at is not None:
-        check_deadline(spec.closes_at, now)
-    if spec.remind_before not in REMIND_CHOICES:
-        raise InvalidInput("bad_reminder")
-    return replace(spec, question=question, options=options)
-
-
-def check_deadline(closes_at: datetime, now: datetime) -> None:
-    """A deadline must be at least a few minutes ahead and within a year."""
-    if closes_at < now + MIN_AHEAD:
-        raise InvalidInput("deadline_too_soon", minutes=int(MIN_AHEAD.total_seconds() // 60))
-    if closes_at > now + MAX_AHEAD:
-        raise InvalidInput("deadline_too_far")
-
-
-def clean_quorum(raw: str) -> int | None:
-    """A typed quorum: a whole number of voters, 0 for none."""
-    value = typed_number(raw, high=MAX_QUORUM)
-    if value is None:
-        raise InvalidInput("bad_quorum", limit=MAX_QUORUM)
-    return value or None
+async def _committee(conn: aiosqlite.Connection) -> list[int]:
+    """The committee's members, earliest first (the electorate of a committee-only poll)."""
+    return [r.user_id for r in await RolesRepository(conn).holders(COMMITTEE_ROLE, COMMITTEE_SCOPE)]
 
 
 @dataclass(frozen=True)
@@ -209,55 +151,61 @@ class PollService:
         scope = await group_scope(self.db, self.community_id, actor)
         if actor.is_backbone_here:
             return scope
-        if await PollsRepository(self.db.reader).committee_position(actor.user_id) == "chair":
+        role = await RolesRepository(self.db.reader).get(actor.user_id, COMMITTEE_ROLE, COMMITTEE_SCOPE)
+        if role is not None and role.position == "chair":
             return scope
         raise PermissionDenied("backbone")
 
-    async def create(self, actor: Actor, spec: PollSpec) -> Poll:
+    async def create(self, actor: Actor, spec: PollSpec, options: Sequence[tuple[str, int | None]]) -> Poll:
         """Create a poll in the actor's courtyard chat."""
         scope = await self.require_launcher(actor)
-        now = self.clock.now()
-        clean = clean_spec(spec, now)
+        now = self._now()
+        clean, labels = clean_spec(spec, options, from_ts(now))
         if clean.electorate == "committee":
             await self.require_committee()
-        remind_before = clean.remind_before or None
-        if clean.closes_at is None or (remind_before and clean.closes_at - timedelta(seconds=remind_before) <= now):
-            remind_before = None  # a reminder "1 day before" a deadline in 3 hours would go out at once
-        new = NewPoll(
-            community_id=self.community_id,
-            scope_id=scope,
-            chat_id=actor.chat_id,
-            creator_id=actor.user_id,
-            question=clean.question,
-            max_choices=clean.max_choices,
-            anonymous=clean.anonymous,
-            electorate=clean.electorate,
-            quorum=clean.quorum,
-            closes_at=to_ts(clean.closes_at) if clean.closes_at else None,
-            remind_before=remind_before,
-        )
+        remind_at = None
+        if clean.closes_at is not None and clean.remind_before is not None:
+            remind_at = clean.closes_at - clean.remind_before
+        if remind_at is None or remind_at <= now:
+            # A reminder "1 day before" a deadline in 3 hours would go out at once.
+            clean, remind_at = replace(clean, remind_before=None), None
+        columns = {
+            **spec_columns(clean),
+            "community_id": self.community_id,
+            "scope_id": scope,
+            "chat_id": actor.chat_id,
+            "creator_id": actor.user_id,
+            "remind_at": remind_at,
+            "created_at": now,
+        }
         async with self.db.transaction() as conn:
             repo = PollsRepository(conn)
-            poll_id = await repo.add(new, clean.options, to_ts(now))
-            poll = await repo.get(poll_id)
+            poll = await _get(repo, await repo.add(columns, labels))
         assert poll is not None
         return poll
 
     async def require_committee(self) -> None:
         """A committee-only poll needs a committee: refuse while nobody is on it."""
-        if await PollsRepository(self.db.reader).committee_size() == 0:
+        if not await _committee(self.db.reader):
             raise InvalidInput("empty_committee")
+
+    async def toggle(self, draft: Draft, toggle: Toggle) -> Draft:
+        """A settings button on the /vote card; committee-only is refused while nobody is on the committee."""
+        changed = draft.toggled(toggle)
+        if changed.spec.electorate == "committee" and draft.spec.electorate != "committee":
+            await self.require_committee()
+        return changed
 
     async def get(self, poll_id: int) -> Poll:
         """One poll, wherever it is (for renderers)."""
-        poll = await PollsRepository(self.db.reader).get(poll_id)
+        poll = await _get(PollsRepository(self.db.reader), poll_id)
         if poll is None:
             raise NotFound("poll")
         return poll
 
     async def in_chat(self, actor: Actor, poll_id: int) -> Poll:
         """A poll of the actor's chat; another chat's poll is treated as unknown."""
-        poll = await PollsRepository(self.db.reader).get(poll_id)
+        poll = await _get(PollsRepository(self.db.reader), poll_id)
         if poll is None or poll.chat_id != actor.chat_id or poll.community_id != self.community_id:
             raise NotFound("poll")
         return poll
@@ -268,18 +216,27 @@ class PollService:
         key = self.voter_key(poll_id, actor.user_id)
         async with self.db.transaction() as conn:
             repo = PollsRepository(conn)
-            poll, existing = await repo.for_vote(poll_id, key)
-            if poll is None or poll.chat_id != actor.chat_id or poll.community_id != self.community_id:
+            row = await repo.for_vote(poll_id, key)
+            if row is None:
                 raise NotFound("poll")
+            poll = Poll.from_row(row)
+            if poll.chat_id != actor.chat_id or poll.community_id != self.community_id:
+                raise NotFound("poll")
+            existing = None
+            if row["ballot_seq"] is not None:
+                chosen_before = row["ballot_choices"]
+                positions = sorted(int(p) for p in chosen_before.split(",")) if chosen_before else []
+                existing = (self._unseal(poll, key, int(row["ballot_seq"])), positions)
             if not poll.is_open or (poll.closes_at is not None and poll.closes_at <= now):
                 raise InvalidInput("poll_closed")
             labels = await self._option_labels(repo, poll)
             if position not in labels:
                 raise InvalidInput("no_such_option")
-            if poll.electorate == "committee" and await repo.committee_position(actor.user_id) is None:
+            if (
+                poll.electorate == "committee"
+                and await RolesRepository(conn).get(actor.user_id, COMMITTEE_ROLE, COMMITTEE_SCOPE) is None
+            ):
                 raise PermissionDenied("committee")
-            if existing is not None:
-                existing = (self._unseal(poll, key, existing[0]), existing[1])
             if poll.max_choices == 1:
                 # Presses of one person may be handled out of order; the later update wins.
                 if existing is not None and existing[0] > seq:
@@ -320,7 +277,7 @@ class PollService:
         # A big poll's names and counts take milliseconds to read: off the event loop, so the
         # votes arriving meanwhile are not held up by the tally they are changing.
         repo = PollsRepository(self.db.bulk)
-        poll = await repo.get(poll_id)
+        poll = await _get(repo, poll_id)
         if poll is None:
             raise NotFound("poll")
         tally = await repo.tally(poll_id)
@@ -335,20 +292,24 @@ class PollService:
             for o in await repo.options(poll_id)
         ]
         voters = await repo.voter_count(poll_id)
-        electorate = await repo.electorate_size(poll)
+        if poll.electorate == "committee":
+            electorate = len(await _committee(self.db.bulk))
+        else:
+            electorate = await repo.chat_member_count(poll.chat_id)
         forgotten = 0 if poll.anonymous else sum(tally.values()) - named
         return PollView(poll, options, voters, max(electorate, voters), forgotten)
 
     @staticmethod
     async def _electorate(repo: PollsRepository, poll: Poll) -> list[tuple[int, str]]:
+        """(user id, name) of who may vote: the committee, or everyone seen in the poll's chat."""
         if poll.electorate == "committee":
-            return await repo.committee()
+            return await repo.names(await _committee(repo.conn))
         return await repo.chat_members(poll.chat_id)
 
     async def open_polls(self, actor: Actor) -> list[PollView]:
         """The open polls of the actor's chat, newest first."""
         await group_scope(self.db, self.community_id, actor)
-        return [await self.view(p.id) for p in await PollsRepository(self.db.reader).open_in_chat(actor.chat_id)]
+        return [await self.view(p["id"]) for p in await PollsRepository(self.db.reader).open_in_chat(actor.chat_id)]
 
     async def close(self, actor: Actor, poll_id: int) -> Poll:
         """Close early: the creator or a social worker; results are queued for the chat."""
@@ -359,7 +320,7 @@ class PollService:
         async with self.db.transaction() as conn:
             if not await self._close(conn, poll, actor.user_id, now):
                 raise InvalidInput("poll_closed")
-            closed = await PollsRepository(conn).get(poll_id)
+            closed = await _get(PollsRepository(conn), poll_id)
         assert closed is not None
         return closed
 
@@ -387,11 +348,11 @@ class PollService:
         async with self.db.transaction() as conn:
             repo = PollsRepository(conn)
             for poll_id in await repo.due_to_close(now):
-                poll = await repo.get(poll_id)
+                poll = await _get(repo, poll_id)
                 if poll is not None and await self._close(conn, poll, None, now):
                     closed.append(poll_id)
             for poll_id in await repo.due_to_remind(now):
-                poll = await repo.get(poll_id)
+                poll = await _get(repo, poll_id)
                 if poll is None or not await repo.mark_reminded(poll_id, now):
                     continue
                 await OutboxRepository(conn).add(
@@ -425,7 +386,7 @@ class PollService:
     async def non_voters(self, poll_id: int) -> list[tuple[int, str]]:
         """(user id, name) of the electorate who have not voted (found by key, also in anonymous polls)."""
         repo = PollsRepository(self.db.reader)
-        poll = await repo.get(poll_id)
+        poll = await _get(repo, poll_id)
         if poll is None:
             raise NotFound("poll")
         return await self._missing(repo, poll)
@@ -497,7 +458,7 @@ class PollService:
         async with self.db.transaction() as conn:
             repo = PollsRepository(conn)
             await repo.set_outcome(poll_id, text, actor.user_id, self._now())
-            updated = await repo.get(poll_id)
+            updated = await _get(repo, poll_id)
         assert updated is not None
         return updated
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.clock import to_ts
 from bot.i18n import Catalogs, esc
 from bot.services.errors import InvalidInput
-from bot.services.polls import OptionResult, PollSpec, PollView, clean_quorum, clean_spec
+from bot.services.poll_spec import Draft, Poll, PollSpec, Toggle, clean_quorum, clean_spec
+from bot.services.polls import OptionResult, PollView
 from bot.services.proposals import clean_title, normalise_title, similar
 from bot.timeparse import Refusal, TimeRefusal
-from handlers.polls_draft import Draft, parse_typed
+from handlers.polls_draft import parse_typed
 from handlers.polls_render import render_results, render_tally, split_html
 from handlers.polls_time import parse_deadline
-from storage.polls import Poll
+from tests.telegram_html import visible_text
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # Sunday 10:00 in Shanghai
@@ -55,23 +57,56 @@ def test_titles_are_checked() -> None:
 
 
 def test_typed_poll_forms() -> None:
-    assert parse_typed("选哪个 | 甲 | 乙") == ("选哪个", [("甲", None), ("乙", None)])
-    assert parse_typed("选哪个｜甲｜乙") == ("选哪个", [("甲", None), ("乙", None)])
-    assert parse_typed("选哪个\n甲\n乙") == ("选哪个", [("甲", None), ("乙", None)])
+    typed = Draft(spec=PollSpec(question="选哪个"), options=(("甲", None), ("乙", None)))
+    assert parse_typed("选哪个 | 甲 | 乙") == typed
+    assert parse_typed("选哪个｜甲｜乙") == typed
+    assert parse_typed("选哪个\n甲\n乙") == typed
     assert parse_typed("只有问题") is None
 
 
 def test_draft_round_trips_and_toggles() -> None:
-    draft = Draft(question="q", options=[("甲", 3), ("乙", None), ("丙", None)], closes_at=123, card=9)
+    draft = Draft(spec=PollSpec(question="q", closes_at=123), options=(("甲", 3), ("乙", None), ("丙", None)), card=9)
     assert Draft.from_state(draft.to_state()) == draft
-    multi = draft.toggled("kind")
-    assert multi.max_choices == 2
-    assert multi.toggled("more").toggled("more").max_choices == 3  # capped at the option count
-    assert multi.toggled("less").max_choices == 2  # multiple choice keeps at least two
-    assert multi.toggled("kind").max_choices == 1
-    assert draft.toggled("anon").anonymous and not draft.toggled("anon").toggled("anon").anonymous
-    assert draft.toggled("elec").electorate == "committee"
-    assert [draft.toggled("rem").remind_before, draft.toggled("rem").toggled("rem").remind_before] == [86400, 0]
+    multi = draft.toggled(Toggle.KIND)
+    assert multi.spec.max_choices == 2
+    assert multi.toggled(Toggle.MORE).toggled(Toggle.MORE).spec.max_choices == 3  # capped at the option count
+    assert multi.toggled(Toggle.LESS).spec.max_choices == 2  # multiple choice keeps at least two
+    assert multi.toggled(Toggle.KIND).spec.max_choices == 1
+    anon = draft.toggled(Toggle.ANON)
+    assert anon.spec.anonymous and not anon.toggled(Toggle.ANON).spec.anonymous
+    assert draft.toggled(Toggle.ELEC).spec.electorate == "committee"
+    rem = draft.toggled(Toggle.REM)
+    assert [rem.spec.remind_before, rem.toggled(Toggle.REM).spec.remind_before] == [86400, None]
+
+
+def test_a_draft_saved_by_the_previous_version_still_opens() -> None:
+    """Drafts wait in the dialogs table across an upgrade: the flat settings and 0 for "no reminder"."""
+    old = {
+        "question": "q",
+        "options": [["甲", 3], ["乙", None]],
+        "max_choices": 2,
+        "anonymous": True,
+        "electorate": "all",
+        "quorum": 5,
+        "closes_at": 123,
+        "remind_before": 0,
+        "awaiting": None,
+        "card": 9,
+        "picking": None,
+    }
+    spec = PollSpec(question="q", max_choices=2, anonymous=True, quorum=5, closes_at=123, remind_before=None)
+    assert Draft.from_state(old) == Draft(spec=spec, options=(("甲", 3), ("乙", None)), card=9)
+
+
+def test_picking_proposals_needs_two_that_are_still_open() -> None:
+    draft = Draft(picking=()).picked(4).picked(5).picked(6).picked(5)
+    assert draft.picking == (4, 6)
+    with pytest.raises(InvalidInput) as caught:
+        draft.from_proposals("选哪个", [(4, "碧水蓝天"), (5, "环境美化")])  # 6 was answered meanwhile
+    assert caught.value.reason == "too_few_proposals"
+    chosen = draft.from_proposals("选哪个", [(6, "汉服"), (4, "碧水蓝天")])
+    assert chosen.picking is None and chosen.options == (("碧水蓝天", 4), ("汉服", 6))
+    assert chosen.spec.question == "选哪个"
 
 
 @pytest.mark.parametrize(
@@ -83,15 +118,16 @@ def test_draft_round_trips_and_toggles() -> None:
         ({"options": (("甲", None), ("甲", None))}, "duplicate_options"),
         ({"max_choices": 3}, "bad_max_choices"),
         ({"quorum": 0}, "bad_quorum"),
-        ({"closes_at": NOW + timedelta(minutes=1)}, "deadline_too_soon"),
-        ({"closes_at": NOW + timedelta(days=400)}, "deadline_too_far"),
+        ({"closes_at": to_ts(NOW + timedelta(minutes=1))}, "deadline_too_soon"),
+        ({"closes_at": to_ts(NOW + timedelta(days=400))}, "deadline_too_far"),
         ({"remind_before": 60}, "bad_reminder"),
     ],
 )
 def test_poll_settings_are_checked(change: dict[str, object], reason: str) -> None:
-    spec = PollSpec(question="选哪个", options=(("甲", None), ("乙", None)))
+    options = change.pop("options", (("甲", None), ("乙", None)))
+    spec = PollSpec(**{"question": "选哪个", **change})  # type: ignore[arg-type]
     with pytest.raises(InvalidInput) as caught:
-        clean_spec(PollSpec(**{**spec.__dict__, **change}), NOW)  # type: ignore[arg-type]
+        clean_spec(spec, options, NOW)  # type: ignore[arg-type]
     assert caught.value.reason == reason
 
 
@@ -135,26 +171,6 @@ def test_deadline_refusals(text: str, reason: Refusal) -> None:
 # -- rendering and splitting ---------------------------------------------------------------------------
 
 
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.ok = True
-
-    def handle_starttag(self, tag: str, attrs: object) -> None:
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack.pop() != tag:
-            self.ok = False
-
-
-def balanced(text: str) -> bool:
-    parser = _Tags()
-    parser.feed(text)
-    return parser.ok and not parser.stack
-
-
 def _strip(text: str) -> str:
     """The visible text, ignoring tags a split may add."""
     out = text
@@ -193,7 +209,8 @@ def test_split_html_keeps_every_part_short_balanced_and_complete(
     text = "\n".join(rendered)
     parts = split_html(text, limit)
     assert all(len(part) <= limit for part in parts)
-    assert all(balanced(part) for part in parts)
+    for part in parts:
+        visible_text(part)  # Telegram HTML: tags balanced and nested, nothing unescaped
     # Nothing is lost or reordered: the visible text is the same once tags and line breaks are ignored.
     assert _strip("".join(parts)).replace("\n", "") == _strip(text).replace("\n", "")
     # Entities are never cut.
@@ -242,7 +259,7 @@ def test_tally_fits_one_message_and_results_split() -> None:
     tally = render_tally(t, view)
     assert len(tally) <= 4096 and "……还有" in tally and "选哪个 &lt;主题&gt;" in tally
     parts = split_html(render_results(t, view))
-    assert len(parts) > 1 and all(len(p) <= 4096 and balanced(p) for p in parts)
+    assert len(parts) > 1 and all(len(visible_text(p)) <= len(p) <= 4096 for p in parts)
     assert all(f"居民{i}号" in "".join(parts) for i in range(2000))
     assert "最低投票人数5人：已达到 ✅" in parts[-1]
 
@@ -253,10 +270,28 @@ def test_anonymous_results_name_nobody() -> None:
     assert "居民" not in text and "1. <b>汉藏文化融合</b> — 3票 · 100%" in text
 
 
-def test_poll_columns_are_the_fields_of_poll_in_order() -> None:
-    """_poll() maps columns by position, so the two lists must not drift apart."""
-    import dataclasses
+async def test_every_setting_is_a_column_and_a_stored_poll_reads_back_its_spec(tmp_path: Path) -> None:
+    """A setting added to PollSpec needs a column of its name; the insert and the row mapping follow."""
+    from bot.services.poll_spec import SPEC_FIELDS, spec_columns
+    from storage.db import Database
+    from storage.polls import PollsRepository
 
-    from storage.polls import _POLL_COLS, Poll
-
-    assert [c.strip() for c in _POLL_COLS.split(",")] == [f.name for f in dataclasses.fields(Poll)]
+    db = Database(tmp_path / "t.db")
+    await db.open()
+    await db.migrate()
+    try:
+        async with db.reader.execute("SELECT name FROM pragma_table_info('polls')") as cur:
+            columns = {str(r[0]) for r in await cur.fetchall()}
+        assert set(SPEC_FIELDS) <= columns
+        spec = PollSpec(question="选哪个", max_choices=2, anonymous=True, quorum=3, closes_at=99, remind_before=None)
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities(id, name, created_at) VALUES (1, 'c', 0)")
+            await conn.execute("INSERT INTO chats(chat_id, type, added_at, updated_at) VALUES (-1, 'group', 0, 0)")
+            where = {"community_id": 1, "scope_id": 0, "chat_id": -1, "creator_id": None, "created_at": 5}
+            poll_id = await PollsRepository(conn).add({**spec_columns(spec), **where}, [("甲", None), ("乙", None)])
+        row = await PollsRepository(db.reader).get(poll_id)
+        assert row is not None
+        poll = Poll.from_row(row)
+        assert poll.spec == spec and poll.anonymous is True and poll.is_open and poll.created_at == 5
+    finally:
+        await db.close()
