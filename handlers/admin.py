@@ -13,13 +13,13 @@ from bot.services.community import BindResult, CourtyardListing
 from bot.services.errors import DomainError, WrongChat
 from handlers.buttons import buttons
 from handlers.common import (
+    Press,
     actor_for,
     answer,
     command,
     command_args,
     edit,
     error_text,
-    pressed,
     replied_person,
     reply,
     tr,
@@ -79,26 +79,19 @@ async def bind(update: Update, context: BotContext) -> None:
     await reply(update, render_bind(t, result))
 
 
-async def press_bind(update: Update, context: BotContext) -> None:
+async def press_bind(update: Update, context: BotContext, press: Press) -> None:
     """Bind from a button; the permission is checked again on the press."""
-    press = await pressed(update, context, cb.BIND)
-    if press is None:
-        return
     action, (courtyard_id,), query, t = press
     services = context.deps.services
-    try:
-        actor = await actor_for(update, context)
-        if action == "whole":
-            result = await services.community.bind(actor, None)
-        else:
-            yard = await services.community.courtyard(courtyard_id)
-            if yard is None or yard.community_id != services.community_id:
-                await answer(query, t._("This button is no longer valid."))
-                return
-            result = await services.community.bind(actor, yard.name)
-    except DomainError as exc:
-        await answer(query, error_text(t, exc), alert=True)
-        return
+    actor = await actor_for(update, context)
+    if action == "whole":
+        result = await services.community.bind(actor, None)
+    else:
+        yard = await services.community.courtyard(courtyard_id)
+        if yard is None or yard.community_id != services.community_id:
+            await answer(query, t._("This button is no longer valid."))
+            return
+        result = await services.community.bind(actor, yard.name)
     await answer(query)
     await edit(query, render_bind(t, result))
 
@@ -197,11 +190,8 @@ async def choose_language(update: Update, context: BotContext) -> None:
     await reply(update, question, reply_markup=keyboard)
 
 
-async def press_language(update: Update, context: BotContext) -> None:
+async def press_language(update: Update, context: BotContext, press: Press) -> None:
     """Apply the chosen language to the group (admins) or to the person (private)."""
-    press = await pressed(update, context, cb.LANG)
-    if press is None:
-        return
     action, _, query, t = press
     if query.message is None:
         return
@@ -211,12 +201,8 @@ async def press_language(update: Update, context: BotContext) -> None:
     if chat.type == ChatType.PRIVATE:
         await deps.services.people.set_user_locale(query.from_user.id, locale)
     else:
-        try:
-            actor = await actor_for(update, context)
-            await deps.services.community.set_chat_locale(actor, locale)
-        except DomainError as exc:
-            await answer(query, error_text(t, exc), alert=True)
-            return
+        actor = await actor_for(update, context)
+        await deps.services.community.set_chat_locale(actor, locale)
     # Say it in the language just chosen.
     t = await tr(update, context)
     await answer(query)
@@ -233,5 +219,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("grant", grant))
     app.add_handler(command("revoke", revoke))
     app.add_handler(command("lang", choose_language))
-    buttons(app, cb.BIND, press_bind)
-    buttons(app, cb.LANG, press_language)
+    buttons(app, cb.BIND, press_bind, errors=error_text)
+    buttons(app, cb.LANG, press_language, errors=error_text)

@@ -14,6 +14,7 @@ from bot.services.broadcasts import BROADCAST, BROADCAST_REPORT, BroadcastReport
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from handlers.buttons import buttons
 from handlers.common import (
+    Press,
     actor_for,
     answer,
     chat_translator_for_id,
@@ -21,7 +22,6 @@ from handlers.common import (
     command_args,
     edit,
     error_text,
-    pressed,
     reply,
     tr,
 )
@@ -154,19 +154,12 @@ async def replace_draft_text(update: Update, context: BotContext, state: dict[st
     await _show_picker(update, context, text, set(state.get("yards", [])), in_place=False)
 
 
-async def press_broadcast(update: Update, context: BotContext) -> None:
+async def press_broadcast(update: Update, context: BotContext, press: Press) -> None:
     """Toggle targets, send, or cancel; the role is checked again on every press."""
-    press = await pressed(update, context, cb.BROADCAST)
-    if press is None:
-        return
     action, (yard_id,), query, t = press
     services = context.deps.services
-    try:
-        actor = await actor_for(update, context)
-        actor.require_social_worker()
-    except DomainError as exc:
-        await answer(query, error_text(t, exc), alert=True)
-        return
+    actor = await actor_for(update, context)
+    actor.require_social_worker()
     pending = await services.people.dialog(actor.user_id, actor.chat_id)
     if pending is None or pending[0] != DRAFT:
         await answer(query, t._("This button is no longer valid."))
@@ -250,7 +243,7 @@ async def report_after_restart(app: Application) -> None:  # type: ignore[type-a
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /broadcast and its outbox kinds."""
     app.add_handler(command("broadcast", start_broadcast))
-    buttons(app, cb.BROADCAST, press_broadcast)
+    buttons(app, cb.BROADCAST, press_broadcast, errors=error_text)
     app.bot_data.ext.dialogs[DRAFT] = replace_draft_text
     app.bot_data.ext.on_startup.append(report_after_restart)  # after the dispatcher's recovery
     outbox = dispatcher_of(app)

@@ -1,4 +1,4 @@
-"""One router for every inline-button press: the family's head picks the handler with a dict lookup.
+"""One router for every inline-button press: the family's head and the action pick the handler.
 
 With one CallbackQueryHandler per family, python-telegram-bot checked every press against each
 handler of group 0 in turn (forty-odd CommandHandlers included) and matched each family's regex,
@@ -6,18 +6,39 @@ and a late group asked every pattern again to find unclaimed data. That was a go
 vote's cost. The router sits first in group 0, so a press is looked at once, and data no family
 claims (forged, or from an older version) is answered here too: a press left unanswered keeps
 the client's button spinning.
+
+Each family is routed per action, `buttons(app, cb.TEAM, errors=team_error, join=…, leave=…)`, and every
+declared action must have a handler (checked at start-up). The router is also the presses' one prologue:
+it parses the data strictly, finds the translator, and answers a DomainError raised by the handler with
+the feature's error text, so handlers hold only what the press does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, BaseHandler
 
-from bot.callback_data import Family
+from bot.callback_data import Family, ForgedData
 from bot.context import BotContext
-from handlers.common import Callback, answer, tr
+from bot.i18n import Translator
+from bot.services.errors import DomainError
+from handlers.common import Press, answer, error_text, tr
+
+PressHandler = Callable[[Update, BotContext, Press], Coroutine[Any, Any, None]]
+ErrorText = Callable[[Translator, DomainError], str]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one family's presses are handled: a handler per action, and the feature's error texts."""
+
+    family: Family
+    actions: dict[str, PressHandler]
+    errors: ErrorText
 
 
 class ButtonRouter(BaseHandler[Update, BotContext, None]):
@@ -25,13 +46,18 @@ class ButtonRouter(BaseHandler[Update, BotContext, None]):
 
     def __init__(self) -> None:
         super().__init__(self._dispatch)
-        self.routes: dict[str, Callback] = {}
+        self.routes: dict[str, Route] = {}
 
-    def add(self, fam: Family, callback: Callback) -> None:
-        """Send presses of one family to its handler."""
-        if fam.head in self.routes:
-            raise ValueError(f"buttons {fam.head} routed twice")
-        self.routes[fam.head] = callback
+    def add(self, route: Route) -> None:
+        """Send presses of one family to its action handlers."""
+        head = route.family.head
+        if head in self.routes:
+            raise ValueError(f"buttons {head} routed twice")
+        missing = route.family.actions - route.actions.keys()
+        extra = route.actions.keys() - route.family.actions
+        if missing or extra:
+            raise ValueError(f"buttons {head}: no handler for {sorted(missing)}, unknown {sorted(extra)}")
+        self.routes[head] = route
 
     def check_update(self, update: object) -> bool:
         """Every callback query (answered as stale if no family claims it)."""
@@ -43,7 +69,19 @@ class ButtonRouter(BaseHandler[Update, BotContext, None]):
         data = query.data
         head = data[: data.find(":") + 1] if isinstance(data, str) else ""
         route = self.routes.get(head) if head else None
-        await (route or stale_button)(update, context)
+        if route is None:
+            await stale_button(update, context)
+            return
+        t = await tr(update, context)
+        try:
+            action, args = route.family.parse(data)
+        except ForgedData:
+            await answer(query, t._("This button is no longer valid."))
+            return
+        try:
+            await route.actions[action](update, context, Press(action, args, query, t))
+        except DomainError as exc:
+            await answer(query, route.errors(t, exc), alert=True)
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -67,9 +105,19 @@ def router_of(app: Application[Any, Any, Any, Any, Any, Any]) -> ButtonRouter:
     return router
 
 
-def buttons(app: Application[Any, Any, Any, Any, Any, Any], fam: Family, callback: Callback) -> None:
-    """Route one callback family to its handler."""
-    router_of(app).add(fam, callback)
+def buttons(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    fam: Family,
+    every: PressHandler | None = None,
+    /,
+    *,
+    errors: ErrorText = error_text,
+    **actions: PressHandler,
+) -> None:
+    """Route a family's presses: a handler per action (keyword = action), or `every` for all of them."""
+    if every is not None:
+        actions = dict.fromkeys(fam.actions, every) | actions
+    router_of(app).add(Route(fam, dict(actions), errors))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -12,7 +12,6 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CommandHandler, filters
 
-from bot.callback_data import Family, ForgedData
 from bot.context import BotContext
 from bot.html_text import to_plain, truncate_html
 from bot.i18n import Translator, resolve_locale
@@ -201,19 +200,6 @@ class Press(NamedTuple):
     args: tuple[int, ...]
     query: CallbackQuery
     t: Translator
-
-
-async def pressed(update: Update, context: BotContext, fam: Family) -> Press | None:
-    """Parse a button press and find its translator; on forged data answer politely and return None."""
-    query = update.callback_query
-    assert query is not None
-    t = await tr(update, context)
-    try:
-        action, args = fam.parse(query.data)
-    except ForgedData:
-        await answer(query, t._("This button is no longer valid."), alert=False)
-        return None
-    return Press(action, args, query, t)
 
 
 def time_error_text(t: Translator, exc: TimeRefusal) -> str:

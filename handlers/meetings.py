@@ -14,11 +14,11 @@ from bot.services.meeting_model import NOTE, NOTICE, REMINDER, TASK_DUE
 from handlers import meetings_admin, meetings_calendar, meetings_wizard
 from handlers.buttons import buttons
 from handlers.common import (
+    Press,
     answer,
     chat_translator_for_id,
     command,
     command_args,
-    pressed,
     reply,
     tr,
 )
@@ -90,24 +90,17 @@ async def check_in(update: Update, context: BotContext, code: str, via: str) -> 
 
 
 # -- answer buttons ----------------------------------------------------------------
-async def press_rsvp(update: Update, context: BotContext) -> None:
+async def press_rsvp(update: Update, context: BotContext, press: Press) -> None:
     """参加 / 待定 / 不参加, or the calendar file."""
-    press = await pressed(update, context, cb.RSVP)
-    if press is None:
-        return
     action, (meeting_id,), query, t = press
     if query.message is None:
         return
     if action == "ics":
         await meetings_calendar.calendar_button(update, context, meeting_id)
         return
-    try:
-        result = await context.deps.services.attendance.rsvp(
-            query.from_user.id, meeting_id, action, query.message.chat.id, update.update_id
-        )
-    except DomainError as exc:
-        await answer(query, meeting_error(t, exc), alert=True)
-        return
+    result = await context.deps.services.attendance.rsvp(
+        query.from_user.id, meeting_id, action, query.message.chat.id, update.update_id
+    )
     await answer(query, render_rsvp(t, result))
     if result.stale:
         return  # nothing changed: a later tap of this person was handled first
@@ -217,7 +210,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("meetings", show_meetings))
     app.add_handler(command("ics", meetings_calendar.ics_command))
     app.add_handler(command("checkin", checkin_command))
-    buttons(app, cb.RSVP, press_rsvp)
+    buttons(app, cb.RSVP, press_rsvp, errors=meeting_error)
     meetings_wizard.register(app)
     meetings_admin.register(app)
     ext = app.bot_data.ext

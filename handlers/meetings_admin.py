@@ -24,13 +24,13 @@ from bot.services.meeting_model import MeetingView, may_manage
 from bot.timeparse import TimeRefusal
 from handlers.buttons import buttons
 from handlers.common import (
+    Press,
     actor_for,
     answer,
     command,
     command_args,
     display_name,
     edit,
-    pressed,
     replied_person,
     reply,
     tr,
@@ -394,20 +394,13 @@ async def open_minutes(update: Update, context: BotContext, actor: Actor, view: 
         await reply(update, meeting_error(t, exc))
 
 
-async def press_task(update: Update, context: BotContext) -> None:
+async def press_task(update: Update, context: BotContext, press: Press) -> None:
     """✅ Mark as done: the owner, the organiser or a social worker."""
-    press = await pressed(update, context, cb.MEETING_TASK)
-    if press is None:
-        return
     _, (task_id,), query, t = press
     if query.message is None:
         return
-    try:
-        actor = await actor_for(update, context)
-        view = await context.deps.services.minutes.finish_task(actor, task_id)
-    except DomainError as exc:
-        await answer(query, meeting_error(t, exc), alert=True)
-        return
+    actor = await actor_for(update, context)
+    view = await context.deps.services.minutes.finish_task(actor, task_id)
     await answer(query, t._("Marked as done. Thank you!"))
     name = view.task.owner_name or t._("(nobody)")
     owner: Html | str = mention(view.task.owner_id, name) if actor.in_group and view.task.owner_id else name
@@ -431,22 +424,15 @@ ACTIONS: dict[str, AdminAction] = {
 }
 
 
-async def press_admin(update: Update, context: BotContext) -> None:
+async def press_admin(update: Update, context: BotContext, press: Press) -> None:
     """Organiser buttons (and "show" for everyone); the role is checked again on every press."""
-    press = await pressed(update, context, cb.MEETING_ADMIN)
-    if press is None:
-        return
     action, (meeting_id,), query, t = press
-    try:
-        actor = await actor_for(update, context)
-        if action == "show":
-            await show_private(update, context, actor, meeting_id)
-            await answer(query)
-            return
-        view = await context.deps.services.meetings.manage(actor, meeting_id)
-    except DomainError as exc:
-        await answer(query, meeting_error(t, exc), alert=True)
+    actor = await actor_for(update, context)
+    if action == "show":
+        await show_private(update, context, actor, meeting_id)
+        await answer(query)
         return
+    view = await context.deps.services.meetings.manage(actor, meeting_id)
     if action in PRIVATE_ONLY and actor.in_group:
         await answer(
             query, t._("The check-in code stays private: open /meetings in a private chat with me."), alert=True
@@ -460,7 +446,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the organiser's commands, buttons and dialogs."""
     app.add_handler(command("minutes", minutes_command))
     app.add_handler(command("task", task_command))
-    buttons(app, cb.MEETING_ADMIN, press_admin)
-    buttons(app, cb.MEETING_TASK, press_task)
+    buttons(app, cb.MEETING_ADMIN, press_admin, errors=meeting_error)
+    buttons(app, cb.MEETING_TASK, press_task, errors=meeting_error)
     app.bot_data.ext.dialogs[MINUTES] = typed_decisions
     app.bot_data.ext.dialogs[MOVE] = typed_move

@@ -28,8 +28,7 @@ from bot.services.meeting_model import (
 from bot.services.meetings import MeetingService
 from bot.timeparse import TimeRefusal
 from handlers.buttons import buttons
-from handlers.common import actor_for, answer, command, command_args, edit, reply, tr
-from handlers.common import pressed as button_pressed  # pressed() below moves the wizard's state
+from handlers.common import Press, actor_for, answer, command, command_args, edit, reply, tr
 from handlers.dispatcher import dispatcher
 from handlers.meetings_render import (
     meeting_error,
@@ -226,19 +225,12 @@ async def continue_wizard(update: Update, context: BotContext, state: dict[str, 
     await show_step(update, context, actor, nxt, in_place=False)
 
 
-async def press_wizard(update: Update, context: BotContext) -> None:
+async def press_wizard(update: Update, context: BotContext, press: Press) -> None:
     """Every wizard button; the organiser's role is checked again on each press."""
-    press = await button_pressed(update, context, cb.MEETING_WIZARD)
-    if press is None:
-        return
     action, (arg,), query, t = press
     services = context.deps.services
-    try:
-        actor = await actor_for(update, context)
-        services.meetings.require_organiser(actor)
-    except DomainError as exc:
-        await answer(query, meeting_error(t, exc), alert=True)
-        return
+    actor = await actor_for(update, context)
+    services.meetings.require_organiser(actor)
     pending = await services.people.dialog(actor.user_id, actor.chat_id)
     if pending is None or pending[0] != DIALOG:
         await answer(query, t._("This button is no longer valid."))
@@ -251,12 +243,8 @@ async def press_wizard(update: Update, context: BotContext) -> None:
         await finish(update, context, actor, pending[1], action == "ok")
         return
     state = fresh_state(services.meetings) if action == "new" else pending[1]
-    try:
-        yard_ids = {y.id for y in await services.meetings.yard_choices(actor)}
-        state = pressed(services.meetings, state, action, arg, yard_ids, may_all=actor.is_social_worker)
-    except DomainError as exc:
-        await answer(query, meeting_error(t, exc), alert=True)
-        return
+    yard_ids = {y.id for y in await services.meetings.yard_choices(actor)}
+    state = pressed(services.meetings, state, action, arg, yard_ids, may_all=actor.is_social_worker)
     await services.people.start_dialog(actor.user_id, actor.chat_id, DIALOG, state)
     await answer(query)
     await show_step(update, context, actor, state, in_place=True)
@@ -312,5 +300,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /meeting, /newmeeting, the wizard buttons and its dialog."""
     app.add_handler(command("meeting", quick_meeting))
     app.add_handler(command("newmeeting", new_meeting))
-    buttons(app, cb.MEETING_WIZARD, press_wizard)
+    buttons(app, cb.MEETING_WIZARD, press_wizard, errors=meeting_error)
     app.bot_data.ext.dialogs[DIALOG] = continue_wizard

@@ -29,13 +29,13 @@ from bot.timeparse import TimeRefusal
 from handlers import polls_outbox
 from handlers.buttons import buttons
 from handlers.common import (
+    Press,
     actor_for,
     answer,
     chat_translator_for_id,
     command,
     command_args,
     edit,
-    pressed,
     reply,
     time_error_text,
     tr,
@@ -117,37 +117,31 @@ async def _draft_of(context: BotContext, actor: Actor, query: CallbackQuery) -> 
     return draft if message is not None and draft.card == message.message_id else None
 
 
-async def press_draft(update: Update, context: BotContext) -> None:
+async def press_draft(update: Update, context: BotContext, press: Press) -> None:
     """Settings-card buttons; only the person who started the draft acts, and is re-checked each time."""
-    press = await pressed(update, context, cb.POLL_DRAFT)
-    if press is None:
-        return
     action, (arg,), query, t = press
-    try:
-        actor = await actor_for(update, context)
-        await context.deps.services.polls.require_launcher(actor)
-        draft = await _draft_of(context, actor, query)
-        if draft is None or not draft.accepts(action):
-            await answer(query, t._("This button is no longer valid."))
-        elif action == "cancel":
-            await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
-            await answer(query)
-            await edit(query, t._("Poll cancelled."), None)
-        elif action in PICKING_ACTIONS:
-            await _picking(update, context, actor, draft, action, arg)
-        elif action in ("dl", "quo"):
-            await _ask_setting(update, context, actor, draft, "deadline" if action == "dl" else "quorum")
-        elif action == "go":
-            await _launch(update, context, actor, draft)
-        elif action in TOGGLES:
-            draft = await context.deps.services.polls.toggle(draft, Toggle(action))
-            await _save(context, actor, draft)
-            await answer(query)
-            await edit(query, *render_card(t, draft))
-        else:
-            await answer(query)
-    except DomainError as exc:
-        await answer(query, polls_error(t, exc), alert=True)
+    actor = await actor_for(update, context)
+    await context.deps.services.polls.require_launcher(actor)
+    draft = await _draft_of(context, actor, query)
+    if draft is None or not draft.accepts(action):
+        await answer(query, t._("This button is no longer valid."))
+    elif action == "cancel":
+        await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
+        await answer(query)
+        await edit(query, t._("Poll cancelled."), None)
+    elif action in PICKING_ACTIONS:
+        await _picking(update, context, actor, draft, action, arg)
+    elif action in ("dl", "quo"):
+        await _ask_setting(update, context, actor, draft, "deadline" if action == "dl" else "quorum")
+    elif action == "go":
+        await _launch(update, context, actor, draft)
+    elif action in TOGGLES:
+        draft = await context.deps.services.polls.toggle(draft, Toggle(action))
+        await _save(context, actor, draft)
+        await answer(query)
+        await edit(query, *render_card(t, draft))
+    else:
+        await answer(query)
 
 
 async def _picking(update: Update, context: BotContext, actor: Actor, draft: Draft, action: str, arg: int) -> None:
@@ -244,48 +238,35 @@ async def post_tally(context: BotContext, poll_id: int, chat_id: int) -> None:
 # -- voting and poll admin buttons --------------------------------------------------------------------
 
 
-async def press_vote(update: Update, context: BotContext) -> None:
+async def press_vote(update: Update, context: BotContext, press: Press) -> None:
     """A vote: answered at once; the tally follows, debounced."""
     # The group's language, like the tally the voter is looking at (and no per-press lookup of the person).
-    press = await pressed(update, context, cb.VOTE)
-    if press is None:
-        return
     _, (poll_id, position), query, t = press
-    try:
-        actor = await actor_for(update, context)
-        # The update id orders one person's presses even when they are handled concurrently.
-        result = await context.deps.services.polls.vote(actor, poll_id, position, update.update_id)
-    except DomainError as exc:
-        await answer(query, polls_error(t, exc), alert=True)
-        return
+    actor = await actor_for(update, context)
+    # The update id orders one person's presses even when they are handled concurrently.
+    result = await context.deps.services.polls.vote(actor, poll_id, position, update.update_id)
     await answer(query, vote_answer(t, result.chosen))
     if not result.stale:
         await live(context).changed(context, LIVE_KIND, poll_id)
 
 
-async def press_admin(update: Update, context: BotContext) -> None:
+async def press_admin(update: Update, context: BotContext, press: Press) -> None:
     """Close, remind non-voters, write the outcome, or show a poll again."""
-    press = await pressed(update, context, cb.POLL_ADMIN)
-    if press is None:
-        return
     action, (poll_id,), query, t = press
     polls = context.deps.services.polls
-    try:
-        actor = await actor_for(update, context)
-        if action == "close":
-            poll = await polls.close(actor, poll_id)
-            await answer(query, t._("Poll #{id} closed. The results follow.", id=poll.id))
-            await after_close(context, [poll.id])
-        elif action == "remind":
-            await _remind(update, context, actor, poll_id)
-        elif action == "outcome":
-            await _ask_outcome(update, context, actor, poll_id)
-        else:
-            await polls.in_chat(actor, poll_id)
-            await answer(query)
-            await post_tally(context, poll_id, actor.chat_id)
-    except DomainError as exc:
-        await answer(query, polls_error(t, exc), alert=True)
+    actor = await actor_for(update, context)
+    if action == "close":
+        poll = await polls.close(actor, poll_id)
+        await answer(query, t._("Poll #{id} closed. The results follow.", id=poll.id))
+        await after_close(context, [poll.id])
+    elif action == "remind":
+        await _remind(update, context, actor, poll_id)
+    elif action == "outcome":
+        await _ask_outcome(update, context, actor, poll_id)
+    else:
+        await polls.in_chat(actor, poll_id)
+        await answer(query)
+        await post_tally(context, poll_id, actor.chat_id)
 
 
 async def _remind(update: Update, context: BotContext, actor: Actor, poll_id: int) -> None:
@@ -427,9 +408,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("vote", start_vote))
     app.add_handler(command("polls", list_polls))
     app.add_handler(command("outcome", outcome_command))
-    buttons(app, cb.POLL_DRAFT, press_draft)
-    buttons(app, cb.VOTE, press_vote)
-    buttons(app, cb.POLL_ADMIN, press_admin)
+    buttons(app, cb.POLL_DRAFT, press_draft, errors=polls_error)
+    buttons(app, cb.VOTE, press_vote, errors=polls_error)
+    buttons(app, cb.POLL_ADMIN, press_admin, errors=polls_error)
     ext = app.bot_data.ext
     ext.dialogs[DRAFT] = setting_reply
     ext.dialogs[OUTCOME] = outcome_reply

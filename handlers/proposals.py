@@ -15,6 +15,7 @@ from bot.services.errors import DomainError
 from bot.services.proposals import PROPOSAL_NOTE
 from handlers.buttons import buttons
 from handlers.common import (
+    Press,
     actor_for,
     answer,
     chat_translator_for_id,
@@ -22,7 +23,6 @@ from handlers.common import (
     command_args,
     display_name,
     edit,
-    pressed,
     reply,
     tr,
 )
@@ -132,34 +132,27 @@ async def show_themes(update: Update, context: BotContext) -> None:
     await live(context).retire(actor.chat_id, LIVE_KIND, scope, keep=message.message_id)
 
 
-async def press_proposal(update: Update, context: BotContext) -> None:
+async def press_proposal(update: Update, context: BotContext, press: Press) -> None:
     """附议, photo, confirm-similar and answer buttons; everything is re-checked on the press."""
-    press = await pressed(update, context, cb.PROPOSAL)
-    if press is None:
-        return
     action, (proposal_id,), query, t = press
     services = context.deps.services
-    try:
-        actor = await actor_for(update, context)
-        if action in ("yes", "no"):
-            await _confirm(update, context, action == "yes")
-            return
-        if action == "sup":
-            result = await services.proposals.toggle_support(actor, proposal_id, update.update_id)
-            await answer(query, support_answer(t, result.proposal, result.supported))
-            await live(context).changed(context, LIVE_KIND, result.proposal.scope_id)
-            return
-        proposal = await services.proposals.get(actor, proposal_id)
-        if action == "photo":
-            await answer(query)
-            if proposal.photo_file_id:
-                caption = t._("#{number} {title}", number=proposal.number, title=proposal.title)
-                await context.bot.send_photo(actor.chat_id, proposal.photo_file_id, caption=caption)
-            return
-        actor.require_backbone()
-    except DomainError as exc:
-        await answer(query, proposals_error(t, exc), alert=True)
+    actor = await actor_for(update, context)
+    if action in ("yes", "no"):
+        await _confirm(update, context, action == "yes")
         return
+    if action == "sup":
+        result = await services.proposals.toggle_support(actor, proposal_id, update.update_id)
+        await answer(query, support_answer(t, result.proposal, result.supported))
+        await live(context).changed(context, LIVE_KIND, result.proposal.scope_id)
+        return
+    proposal = await services.proposals.get(actor, proposal_id)
+    if action == "photo":
+        await answer(query)
+        if proposal.photo_file_id:
+            caption = t._("#{number} {title}", number=proposal.number, title=proposal.title)
+            await context.bot.send_photo(actor.chat_id, proposal.photo_file_id, caption=caption)
+        return
+    actor.require_backbone()
     await _ask_reason(update, context, proposal, ANSWER_ACTIONS[action])
 
 
@@ -278,7 +271,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO & caption, propose))
     app.add_handler(command(["themes", "proposals"], show_themes))
     app.add_handler(command("answer", answer_command))
-    buttons(app, cb.PROPOSAL, press_proposal)
+    buttons(app, cb.PROPOSAL, press_proposal, errors=proposals_error)
     ext = app.bot_data.ext
     ext.dialogs[CONFIRM] = keep_waiting
     ext.dialogs[PHOTO] = attach_photo

@@ -16,6 +16,7 @@ from bot.services.reminders import REMINDER, REMINDER_NOTE, Reminder
 from bot.timeparse import Recurrence, TimeRefusal
 from handlers.buttons import buttons
 from handlers.common import (
+    Press,
     actor_for,
     answer,
     chat_translator_for_id,
@@ -23,7 +24,6 @@ from handlers.common import (
     command_args,
     edit,
     error_text,
-    pressed,
     reply,
     time_error_text,
     tr,
@@ -121,18 +121,11 @@ async def list_reminders(update: Update, context: BotContext) -> None:
     await reply(update, text, reply_markup=markup)
 
 
-async def press_cancel(update: Update, context: BotContext) -> None:
+async def press_cancel(update: Update, context: BotContext, press: Press) -> None:
     """Cancel a reminder from the list (creator, backbone or social worker)."""
-    press = await pressed(update, context, cb.REMINDER)
-    if press is None:
-        return
     _, (reminder_id,), query, t = press
-    try:
-        actor = await actor_for(update, context)
-        cancelled = await context.deps.services.reminders.cancel(actor, reminder_id)
-    except DomainError as exc:
-        await answer(query, error_text(t, exc), alert=True)
-        return
+    actor = await actor_for(update, context)
+    cancelled = await context.deps.services.reminders.cancel(actor, reminder_id)
     await answer(query, t._("Cancelled: {text}", text=cancelled.text))
     text, markup = render_list(t, await context.deps.services.reminders.active(actor.chat_id))
     await edit(query, text, markup)
@@ -230,7 +223,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /remind, /reminders and the reminder outbox kind."""
     app.add_handler(command("remind", set_reminder))
     app.add_handler(command("reminders", list_reminders))
-    buttons(app, cb.REMINDER, press_cancel)
+    buttons(app, cb.REMINDER, press_cancel, errors=error_text)
     # A reminder sent twice is a small annoyance; a reminder lost is a missed meeting.
     outbox = dispatcher_of(app)
     outbox.register(

@@ -11,7 +11,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.errors import WrongChat
 from handlers.buttons import buttons
-from handlers.common import answer, command, edit, error_text, pressed, reply, tr
+from handlers.common import Press, answer, command, edit, error_text, reply, tr
 from handlers.live import live
 
 
@@ -181,11 +181,8 @@ async def ask_forget(update: Update, context: BotContext) -> None:
     )
 
 
-async def press_forget(update: Update, context: BotContext) -> None:
+async def press_forget(update: Update, context: BotContext, press: Press) -> None:
     """Erase the data of the person who pressed (only ever their own)."""
-    press = await pressed(update, context, cb.FORGET)
-    if press is None:
-        return
     action, _, query, t = press
     if query.message is None or query.message.chat.type != ChatType.PRIVATE:
         await answer(query, t._("This button is no longer valid."))
@@ -205,11 +202,8 @@ async def press_forget(update: Update, context: BotContext) -> None:
     await edit(query, t._("Done. Everything I stored about you has been erased."))
 
 
-async def press_menu(update: Update, context: BotContext) -> None:
+async def press_menu(update: Update, context: BotContext, press: Press) -> None:
     """Route a menu button."""
-    press = await pressed(update, context, cb.MENU)
-    if press is None:
-        return
     action, _, query, t = press
     target = context.bot_data.ext.menu_actions.get(action)
     if target is not None:

@@ -18,7 +18,7 @@ from bot.services.stats import DEFAULT_DAYS, StatsService, StatsView
 from bot.stats_export import build_workbook
 from handlers import stats_render as r
 from handlers.buttons import buttons
-from handlers.common import actor_for, answer, command, edit, pressed, reply, tr, user_translator
+from handlers.common import Press, actor_for, answer, command, edit, reply, tr, user_translator
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +71,10 @@ async def stats_cmd(update: Update, context: BotContext) -> None:
     await reply(update, r.render_overview(t, view, name), reply_markup=r.period_keyboard(t, DEFAULT_DAYS))
 
 
-async def press_period(update: Update, context: BotContext) -> None:
+async def press_period(update: Update, context: BotContext, press: Press) -> None:
     """A period button: permission re-checked, the text edited in place."""
-    press = await pressed(update, context, cb.STATS)
-    if press is None:
-        return
     _, (days,), query, t = press
-    try:
-        view = await stats_of(context).overview(await actor_for(update, context), days)
-    except DomainError as exc:
-        await answer(query, r.stats_error(t, exc), alert=True)
-        return
+    view = await stats_of(context).overview(await actor_for(update, context), days)
     await answer(query)
     try:
         await edit(query, r.render_overview(t, view, scope_name(context, view)), r.period_keyboard(t, days))
@@ -136,4 +129,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /stats, /exportstats and the period buttons."""
     app.add_handler(command("stats", stats_cmd))
     app.add_handler(command("exportstats", export_cmd))
-    buttons(app, cb.STATS, press_period)
+    buttons(app, cb.STATS, press_period, errors=r.stats_error)

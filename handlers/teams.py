@@ -24,6 +24,7 @@ from bot.services.teams import ROSTER, JoinResult, LeaveResult, TeamsService, sp
 from handlers import teams_render as r
 from handlers.buttons import buttons
 from handlers.common import (
+    Press,
     actor_for,
     answer,
     chat_translator_for_id,
@@ -32,7 +33,6 @@ from handlers.common import (
     display_name,
     edit,
     error_text,
-    pressed,
     replied_person,
     reply,
     tr,
@@ -360,59 +360,46 @@ async def menu_teams(update: Update, context: BotContext) -> None:
 
 
 # -- buttons ------------------------------------------------------------------------------------
-async def press_team(update: Update, context: BotContext) -> None:
+async def press_team(update: Update, context: BotContext, press: Press) -> None:
     """Sign up, leave, roster, settings or call, from a button."""
-    press = await pressed(update, context, cb.TEAM)
-    if press is None:
-        return
     action, (team_id,), query, t = press
     service = teams_of(context)
-    try:
-        actor = await actor_for(update, context)
-        if action == "join":
-            joined = await service.join(actor, team_id, update.update_id)
-            await answer(query, r.render_join(t, joined), alert=True)
-            await after_join(context, joined)
-        elif action == "leave":
-            left = await service.leave(actor, team_id, update.update_id)
-            await answer(query, r.render_leave(t, left), alert=True)
-            await after_leave(context, left)
-        elif action == "roster":
-            await service.roster_for(actor, team_id)
-            await answer(query)
-            await show_roster(context, actor, team_id)
-        elif action == "set":
-            team = await context.deps.services.team_settings.team(actor, team_id)
-            await answer(query)
-            await context.bot.send_message(
-                actor.chat_id, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team)
-            )
-        else:
-            await service.call(actor, team_id)
-            await answer(query)
-            await send_call(context, actor, team_id, "")
-    except DomainError as exc:
-        await answer(query, team_error(t, exc), alert=True)
+    actor = await actor_for(update, context)
+    if action == "join":
+        joined = await service.join(actor, team_id, update.update_id)
+        await answer(query, r.render_join(t, joined), alert=True)
+        await after_join(context, joined)
+    elif action == "leave":
+        left = await service.leave(actor, team_id, update.update_id)
+        await answer(query, r.render_leave(t, left), alert=True)
+        await after_leave(context, left)
+    elif action == "roster":
+        await service.roster_for(actor, team_id)
+        await answer(query)
+        await show_roster(context, actor, team_id)
+    elif action == "set":
+        team = await context.deps.services.team_settings.team(actor, team_id)
+        await answer(query)
+        await context.bot.send_message(
+            actor.chat_id, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team)
+        )
+    else:
+        await service.call(actor, team_id)
+        await answer(query)
+        await send_call(context, actor, team_id, "")
 
 
-async def press_decision(update: Update, context: BotContext) -> None:
+async def press_decision(update: Update, context: BotContext, press: Press) -> None:
     """A captain's accept / decline / take-off button."""
-    press = await pressed(update, context, cb.TEAM_DECIDE)
-    if press is None:
-        return
     action, (seq,), query, t = press
     service = teams_of(context)
-    try:
-        actor = await actor_for(update, context)
-        if action == "ok":
-            decision = await service.approve(actor, seq)
-        elif action == "no":
-            decision = await service.decline(actor, seq)
-        else:
-            decision = await service.remove(actor, seq)
-    except DomainError as exc:
-        await answer(query, team_error(t, exc), alert=True)
-        return
+    actor = await actor_for(update, context)
+    if action == "ok":
+        decision = await service.approve(actor, seq)
+    elif action == "no":
+        decision = await service.decline(actor, seq)
+    else:
+        decision = await service.remove(actor, seq)
     await answer(query, t._("Done."))
     await changed(context, decision.team.id)
     done = r.render_decision(t, decision, actor.display_name)
@@ -434,8 +421,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("captain", set_captain))
     app.add_handler(command("callteam", call_team))
     app.add_handler(command("exportroster", export_roster))
-    buttons(app, cb.TEAM, press_team)
-    buttons(app, cb.TEAM_DECIDE, press_decision)
+    buttons(app, cb.TEAM, press_team, errors=team_error)
+    buttons(app, cb.TEAM_DECIDE, press_decision, errors=team_error)
     live_of(app).register(ROSTER, draw_roster, lists=showing_person)
     data = app.bot_data
     data.ext.menu_actions["teams"] = menu_teams

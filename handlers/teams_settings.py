@@ -17,7 +17,7 @@ from bot.services.teams_settings import TeamSettingsService
 from bot.timeparse import TimeRefusal
 from handlers import teams_render as r
 from handlers.buttons import buttons
-from handlers.common import actor_for, answer, command, edit, pressed, reply, time_error_text, tr
+from handlers.common import Press, actor_for, answer, command, edit, reply, time_error_text, tr
 from handlers.notify import mention
 from handlers.teams import changed, pick_team, team_error, teams_of
 from storage.teams import Team
@@ -45,28 +45,21 @@ async def team_settings(update: Update, context: BotContext) -> None:
     await reply(update, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team))
 
 
-async def press_setting(update: Update, context: BotContext) -> None:
+async def press_setting(update: Update, context: BotContext, press: Press) -> None:
     """A settings button: change one setting and redraw the settings message."""
-    press = await pressed(update, context, cb.TEAM_SET)
-    if press is None:
-        return
     action, (team_id, value), query, t = press
     service = settings_of(context)
-    try:
-        actor = await actor_for(update, context)
-        if action == "ask":
-            await ask_setting(update, context, t, actor, team_id, value)
-            return
-        if action == "kick":
-            await service.team(actor, team_id)
-            roster = await teams_of(context).roster_for(actor, team_id)
-            await answer(query)
-            await edit(query, r.render_kick(t, roster), r.kick_keyboard(t, roster))
-            return
-        team = await change_setting(service, actor, action, team_id, value)
-    except DomainError as exc:
-        await answer(query, team_error(t, exc), alert=True)
+    actor = await actor_for(update, context)
+    if action == "ask":
+        await ask_setting(update, context, t, actor, team_id, value)
         return
+    if action == "kick":
+        await service.team(actor, team_id)
+        roster = await teams_of(context).roster_for(actor, team_id)
+        await answer(query)
+        await edit(query, r.render_kick(t, roster), r.kick_keyboard(t, roster))
+        return
+    team = await change_setting(service, actor, action, team_id, value)
     await answer(query, t._("Saved."))
     await changed(context, team.id)
     await edit(query, r.render_settings(t, team), r.settings_keyboard(t, team))
@@ -152,6 +145,6 @@ async def answer_setting(update: Update, context: BotContext, state: dict[str, A
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /teamsettings, the settings buttons and the typed-answer dialogs."""
     app.add_handler(command("teamsettings", team_settings))
-    buttons(app, cb.TEAM_SET, press_setting)
+    buttons(app, cb.TEAM_SET, press_setting, errors=team_error)
     for kind in DIALOG_KINDS.values():
         app.bot_data.ext.dialogs[kind] = answer_setting
