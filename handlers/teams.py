@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -20,7 +22,7 @@ from bot.export import to_csv, to_xlsx
 from bot.i18n import Translator
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from bot.services.teams import ROSTER, JoinResult, LeaveResult, TeamsService, split_team_prefix
+from bot.services.teams import ROSTER, Decision, JoinResult, LeaveResult, TeamsService, split_team_prefix
 from handlers import teams_render as r
 from handlers.buttons import buttons
 from handlers.common import (
@@ -360,54 +362,65 @@ async def menu_teams(update: Update, context: BotContext) -> None:
 
 
 # -- buttons ------------------------------------------------------------------------------------
-async def press_team(update: Update, context: BotContext, press: Press) -> None:
-    """Sign up, leave, roster, settings or call, from a button."""
-    action, (team_id,), query, t = press
-    service = teams_of(context)
-    actor = await actor_for(update, context)
-    if action == "join":
-        joined = await service.join(actor, team_id, update.update_id)
-        await answer(query, r.render_join(t, joined), alert=True)
-        await after_join(context, joined)
-    elif action == "leave":
-        left = await service.leave(actor, team_id, update.update_id)
-        await answer(query, r.render_leave(t, left), alert=True)
-        await after_leave(context, left)
-    elif action == "roster":
-        await service.roster_for(actor, team_id)
-        await answer(query)
-        await show_roster(context, actor, team_id)
-    elif action == "set":
-        team = await context.deps.services.team_settings.team(actor, team_id)
-        await answer(query)
-        await context.bot.send_message(
-            actor.chat_id, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team)
-        )
-    else:
-        await service.call(actor, team_id)
-        await answer(query)
-        await send_call(context, actor, team_id, "")
+async def join_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """✋ Sign up (or join the waitlist)."""
+    joined = await teams_of(context).join(await actor_for(update, context), press.args[0], update.update_id)
+    await answer(press.query, r.render_join(press.t, joined), alert=True)
+    await after_join(context, joined)
 
 
-async def press_decision(update: Update, context: BotContext, press: Press) -> None:
-    """A captain's accept / decline / take-off button."""
-    action, (seq,), query, t = press
-    service = teams_of(context)
+async def leave_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """👋 Cancel the sign-up."""
+    left = await teams_of(context).leave(await actor_for(update, context), press.args[0], update.update_id)
+    await answer(press.query, r.render_leave(press.t, left), alert=True)
+    await after_leave(context, left)
+
+
+async def roster_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Post the roster."""
     actor = await actor_for(update, context)
-    if action == "ok":
-        decision = await service.approve(actor, seq)
-    elif action == "no":
-        decision = await service.decline(actor, seq)
-    else:
-        decision = await service.remove(actor, seq)
-    await answer(query, t._("Done."))
-    await changed(context, decision.team.id)
-    done = r.render_decision(t, decision, actor.display_name)
-    if action == "rm":
-        roster = await service.roster_for(actor, decision.team.id)
-        await edit(query, done + "\n\n" + r.render_kick(t, roster), r.kick_keyboard(t, roster))
-    else:
-        await edit(query, done, None)
+    await teams_of(context).roster_for(actor, press.args[0])
+    await answer(press.query)
+    await show_roster(context, actor, press.args[0])
+
+
+async def settings_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Open the team's settings."""
+    actor = await actor_for(update, context)
+    team = await context.deps.services.team_settings.team(actor, press.args[0])
+    await answer(press.query)
+    await context.bot.send_message(
+        actor.chat_id, r.render_settings(press.t, team), reply_markup=r.settings_keyboard(press.t, team)
+    )
+
+
+async def call_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Call the team together."""
+    actor = await actor_for(update, context)
+    await teams_of(context).call(actor, press.args[0])
+    await answer(press.query)
+    await send_call(context, actor, press.args[0], "")
+
+
+def deciding(
+    decide: Callable[[TeamsService, Actor, int], Awaitable[Decision]],
+) -> Callable[[Update, BotContext, Press], Coroutine[Any, Any, None]]:
+    """A captain's button (accept, decline, take off) on request number press.args[0]."""
+
+    async def decided(update: Update, context: BotContext, press: Press) -> None:
+        service, t = teams_of(context), press.t
+        actor = await actor_for(update, context)
+        decision = await decide(service, actor, press.args[0])
+        await answer(press.query, t._("Done."))
+        await changed(context, decision.team.id)
+        done = r.render_decision(t, decision, actor.display_name)
+        if press.action == "rm":
+            roster = await service.roster_for(actor, decision.team.id)
+            await edit(press.query, done + "\n\n" + r.render_kick(t, roster), r.kick_keyboard(t, roster))
+        else:
+            await edit(press.query, done, None)
+
+    return decided
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -421,8 +434,24 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("captain", set_captain))
     app.add_handler(command("callteam", call_team))
     app.add_handler(command("exportroster", export_roster))
-    buttons(app, cb.TEAM, press_team, errors=team_error)
-    buttons(app, cb.TEAM_DECIDE, press_decision, errors=team_error)
+    buttons(
+        app,
+        cb.TEAM,
+        errors=team_error,
+        join=join_pressed,
+        leave=leave_pressed,
+        roster=roster_pressed,
+        set=settings_pressed,
+        call=call_pressed,
+    )
+    buttons(
+        app,
+        cb.TEAM_DECIDE,
+        errors=team_error,
+        ok=deciding(TeamsService.approve),
+        no=deciding(TeamsService.decline),
+        rm=deciding(TeamsService.remove),
+    )
     live_of(app).register(ROSTER, draw_roster, lists=showing_person)
     data = app.bot_data
     data.ext.menu_actions["teams"] = menu_teams

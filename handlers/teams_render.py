@@ -283,8 +283,8 @@ def settings_keyboard(t: Translator, team: Team) -> InlineKeyboardMarkup:
     rows = [
         presets[:3],
         [*presets[3:], button(t._("No limit"), "cap", 0)],
-        [button(t._("✏️ Other number"), "ask", 1), button(t._("📅 Deadline"), "ask", 2)],
-        [button(t._("📝 Purpose"), "ask", 3)],
+        [button(t._("✏️ Other number"), "places", 0), button(t._("📅 Deadline"), "until", 0)],
+        [button(t._("📝 Purpose"), "about", 0)],
     ]
     if team.deadline is not None:
         rows[-1].append(button(t._("🗑 No deadline"), "nodl", 0))

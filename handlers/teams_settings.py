@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import ForceReply, Update
@@ -22,7 +23,8 @@ from handlers.notify import mention
 from handlers.teams import changed, pick_team, team_error, teams_of
 from storage.teams import Team
 
-DIALOG_KINDS = {1: "team_capacity", 2: "team_deadline", 3: "team_purpose"}
+# The typed-answer dialogs a settings button opens.
+CAPACITY, DEADLINE, PURPOSE = "team_capacity", "team_deadline", "team_purpose"
 
 
 def settings_of(context: BotContext) -> TeamSettingsService:
@@ -45,59 +47,80 @@ async def team_settings(update: Update, context: BotContext) -> None:
     await reply(update, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team))
 
 
-async def press_setting(update: Update, context: BotContext, press: Press) -> None:
-    """A settings button: change one setting and redraw the settings message."""
-    action, (team_id, value), query, t = press
-    service = settings_of(context)
-    actor = await actor_for(update, context)
-    if action == "ask":
-        await ask_setting(update, context, t, actor, team_id, value)
-        return
-    if action == "kick":
-        await service.team(actor, team_id)
-        roster = await teams_of(context).roster_for(actor, team_id)
-        await answer(query)
-        await edit(query, r.render_kick(t, roster), r.kick_keyboard(t, roster))
-        return
-    team = await change_setting(service, actor, action, team_id, value)
-    await answer(query, t._("Saved."))
+async def _show_settings(update: Update, context: BotContext, press: Press, team: Team, note: str) -> None:
+    await answer(press.query, note)
     await changed(context, team.id)
-    await edit(query, r.render_settings(t, team), r.settings_keyboard(t, team))
+    await edit(press.query, r.render_settings(press.t, team), r.settings_keyboard(press.t, team))
 
 
-async def change_setting(service: TeamSettingsService, actor: Actor, action: str, team_id: int, value: int) -> Team:
-    """Apply one settings button."""
-    if action == "cap":
-        return await service.set_capacity(actor, team_id, value or None)
-    if action == "appr":
-        return await service.set_approval(actor, team_id, bool(value))
-    if action == "open":
-        return await service.set_open(actor, team_id, bool(value))
-    if action == "nodl":
-        return await service.set_deadline(actor, team_id, None)
-    return await service.team(actor, team_id)  # "back"
+async def set_capacity(update: Update, context: BotContext, press: Press) -> None:
+    """A number of places (0: no limit)."""
+    (team_id, places) = press.args
+    team = await settings_of(context).set_capacity(await actor_for(update, context), team_id, places or None)
+    await _show_settings(update, context, press, team, press.t._("Saved."))
+
+
+async def set_approval(update: Update, context: BotContext, press: Press) -> None:
+    """Captain approval of new sign-ups on (1) or off (0)."""
+    (team_id, on) = press.args
+    team = await settings_of(context).set_approval(await actor_for(update, context), team_id, bool(on))
+    await _show_settings(update, context, press, team, press.t._("Saved."))
+
+
+async def set_open(update: Update, context: BotContext, press: Press) -> None:
+    """Sign-up open (1) or closed (0)."""
+    (team_id, on) = press.args
+    team = await settings_of(context).set_open(await actor_for(update, context), team_id, bool(on))
+    await _show_settings(update, context, press, team, press.t._("Saved."))
+
+
+async def drop_deadline(update: Update, context: BotContext, press: Press) -> None:
+    """No sign-up deadline."""
+    team = await settings_of(context).set_deadline(await actor_for(update, context), press.args[0], None)
+    await _show_settings(update, context, press, team, press.t._("Saved."))
+
+
+async def back_to_settings(update: Update, context: BotContext, press: Press) -> None:
+    """From the take-off list back to the settings."""
+    team = await settings_of(context).team(await actor_for(update, context), press.args[0])
+    await _show_settings(update, context, press, team, "")
+
+
+async def show_kick(update: Update, context: BotContext, press: Press) -> None:
+    """The list of members a captain can take off."""
+    actor = await actor_for(update, context)
+    team_id = press.args[0]
+    await settings_of(context).team(actor, team_id)
+    roster = await teams_of(context).roster_for(actor, team_id)
+    await answer(press.query)
+    await edit(press.query, r.render_kick(press.t, roster), r.kick_keyboard(press.t, roster))
+
+
+def asking(kind: str) -> Callable[[Update, BotContext, Press], Coroutine[Any, Any, None]]:
+    """A button that asks for a typed value of one kind (places, deadline, purpose)."""
+
+    async def ask(update: Update, context: BotContext, press: Press) -> None:
+        await ask_setting(update, context, press.t, await actor_for(update, context), press.args[0], kind)
+
+    return ask
 
 
 async def ask_setting(
-    update: Update, context: BotContext, t: Translator, actor: Actor, team_id: int, value: int
+    update: Update, context: BotContext, t: Translator, actor: Actor, team_id: int, kind: str
 ) -> None:
     """Ask for a typed value (places, deadline, purpose); the answer is a reply to this question."""
     query = update.callback_query
     assert query is not None
     team = await settings_of(context).team(actor, team_id)
-    kind = DIALOG_KINDS.get(value)
-    if kind is None:
-        await answer(query, t._("This button is no longer valid."))
-        return
     state = {"team": team.id, "kind": kind}
     await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, kind, state)
     await answer(query)
     who = mention(actor.user_id, actor.display_name)
     question = {
-        "team_capacity": t._(
+        CAPACITY: t._(
             "{who}, how many places should {team} have? Reply with a number, e.g. 12.", who=who, team=team.name
         ),
-        "team_deadline": t._(
+        DEADLINE: t._(
             "{who}, until which day can people sign up for {team}? Reply with a date, e.g. 2026-12-05 or 12月5日.",
             who=who,
             team=team.name,
@@ -121,9 +144,9 @@ async def answer_setting(update: Update, context: BotContext, state: dict[str, A
     try:
         actor = await actor_for(update, context)
         team_id = int(state.get("team", 0))
-        if kind == "team_capacity":
+        if kind == CAPACITY:
             team = await service.set_capacity(actor, team_id, parse_capacity(text))
-        elif kind == "team_deadline":
+        elif kind == DEADLINE:
             team = await service.set_deadline(actor, team_id, text)
         else:
             team = await service.set_purpose(actor, team_id, text)
@@ -145,6 +168,19 @@ async def answer_setting(update: Update, context: BotContext, state: dict[str, A
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /teamsettings, the settings buttons and the typed-answer dialogs."""
     app.add_handler(command("teamsettings", team_settings))
-    buttons(app, cb.TEAM_SET, press_setting, errors=team_error)
-    for kind in DIALOG_KINDS.values():
+    buttons(
+        app,
+        cb.TEAM_SET,
+        errors=team_error,
+        cap=set_capacity,
+        places=asking(CAPACITY),
+        until=asking(DEADLINE),
+        about=asking(PURPOSE),
+        appr=set_approval,
+        open=set_open,
+        nodl=drop_deadline,
+        kick=show_kick,
+        back=back_to_settings,
+    )
+    for kind in (CAPACITY, DEADLINE, PURPOSE):
         app.bot_data.ext.dialogs[kind] = answer_setting

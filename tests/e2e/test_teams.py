@@ -282,14 +282,14 @@ async def test_captain_approves_declines_removes_and_closes(h: Harness) -> None:
 
 async def test_typed_deadline_and_capacity_by_reply(h: Harness) -> None:
     team_id = await make_team(h, "碧水苑墙绘队")
-    await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("ask", team_id, 2)))
+    await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("until", team_id, 0)))
     prompt = h.fake.last_text(GROUP.id)
     assert "12月5日" in prompt and h.fake.sent(GROUP.id)[-1].params["reply_markup"]["force_reply"]
     await h.send(b.message(SW, GROUP, "明年某天"))
     assert "没看懂" in h.fake.last_text(GROUP.id)
     await h.send(b.message(SW, GROUP, "12月5日"))
     assert "2026年12月5日" in h.fake.last_text(GROUP.id)
-    await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("ask", team_id, 1)))
+    await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("places", team_id, 0)))
     await h.send(b.message(SW, GROUP, "８"))  # full-width digits, as Chinese keyboards type them
     assert await h.scalar("SELECT capacity FROM teams") == 8
     await h.send(press(AUNT, "join", team_id))

@@ -78,7 +78,7 @@ async def test_team_deadline(h: Harness) -> None:
     await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
     await h.send(b.message(SW, GROUP, "/newteam 碧水苑墙绘队 10"))
     team_id = int(await h.scalar("SELECT id FROM teams"))
-    await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("ask", team_id, 2)))
+    await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("until", team_id, 0)))
     before = await snapshot(h)
     await h.send(b.message(SW, GROUP, "昨天"))
     past = "“昨天”已经过去了，请换一个还没到的时间。"
