@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -18,8 +19,6 @@ from bot.services.actor import Actor
 from bot.services.errors import DomainError, NotFound
 from bot.services.poll_spec import (
     MIN_OPTIONS,
-    PICKING_ACTIONS,
-    TOGGLES,
     Draft,
     Toggle,
     clean_quorum,
@@ -117,31 +116,56 @@ async def _draft_of(context: BotContext, actor: Actor, query: CallbackQuery) -> 
     return draft if message is not None and draft.card == message.message_id else None
 
 
-async def press_draft(update: Update, context: BotContext, press: Press) -> None:
-    """Settings-card buttons; only the person who started the draft acts, and is re-checked each time."""
-    action, (arg,), query, t = press
-    actor = await actor_for(update, context)
-    await context.deps.services.polls.require_launcher(actor)
-    draft = await _draft_of(context, actor, query)
-    if draft is None or not draft.accepts(action):
-        await answer(query, t._("This button is no longer valid."))
-    elif action == "cancel":
-        await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
-        await answer(query)
-        await edit(query, t._("Poll cancelled."), None)
-    elif action in PICKING_ACTIONS:
-        await _picking(update, context, actor, draft, action, arg)
-    elif action in ("dl", "quo"):
-        await _ask_setting(update, context, actor, draft, "deadline" if action == "dl" else "quorum")
-    elif action == "go":
-        await _launch(update, context, actor, draft)
-    elif action in TOGGLES:
-        draft = await context.deps.services.polls.toggle(draft, Toggle(action))
-        await _save(context, actor, draft)
-        await answer(query)
-        await edit(query, *render_card(t, draft))
-    else:
-        await answer(query)
+DraftAction = Callable[[Update, BotContext, Press, Actor, Draft], Coroutine[Any, Any, None]]
+
+
+def on_draft(act: DraftAction) -> Callable[[Update, BotContext, Press], Coroutine[Any, Any, None]]:
+    """A settings-card button: only the person who started the draft acts, re-checked on each press."""
+
+    async def pressed(update: Update, context: BotContext, press: Press) -> None:
+        actor = await actor_for(update, context)
+        await context.deps.services.polls.require_launcher(actor)
+        draft = await _draft_of(context, actor, press.query)
+        if draft is None or not draft.accepts(press.action):
+            await answer(press.query, press.t._("This button is no longer valid."))
+            return
+        await act(update, context, press, actor, draft)
+
+    return pressed
+
+
+async def cancel_draft(update: Update, context: BotContext, press: Press, actor: Actor, draft: Draft) -> None:
+    """Drop the draft."""
+    await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
+    await answer(press.query)
+    await edit(press.query, press.t._("Poll cancelled."), None)
+
+
+async def toggle_setting(update: Update, context: BotContext, press: Press, actor: Actor, draft: Draft) -> None:
+    """One settings button (choices, anonymity, reminder, electorate)."""
+    draft = await context.deps.services.polls.toggle(draft, Toggle(press.action))
+    await _save(context, actor, draft)
+    await answer(press.query)
+    await edit(press.query, *render_card(press.t, draft))
+
+
+def asking_for(what: str) -> DraftAction:
+    """A button that asks for a typed deadline or quorum."""
+
+    async def ask(update: Update, context: BotContext, press: Press, actor: Actor, draft: Draft) -> None:
+        await _ask_setting(update, context, actor, draft, what)
+
+    return ask
+
+
+async def launch(update: Update, context: BotContext, press: Press, actor: Actor, draft: Draft) -> None:
+    """Start the poll."""
+    await _launch(update, context, actor, draft)
+
+
+async def picking(update: Update, context: BotContext, press: Press, actor: Actor, draft: Draft) -> None:
+    """Tick a proposal, or go on with the ticked ones."""
+    await _picking(update, context, actor, draft, press.action, press.args[0])
 
 
 async def _picking(update: Update, context: BotContext, actor: Actor, draft: Draft, action: str, arg: int) -> None:
@@ -250,23 +274,29 @@ async def press_vote(update: Update, context: BotContext, press: Press) -> None:
         await live(context).changed(context, LIVE_KIND, poll_id)
 
 
-async def press_admin(update: Update, context: BotContext, press: Press) -> None:
-    """Close, remind non-voters, write the outcome, or show a poll again."""
-    action, (poll_id,), query, t = press
-    polls = context.deps.services.polls
+async def close_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Close the poll now; the results follow."""
+    poll = await context.deps.services.polls.close(await actor_for(update, context), press.args[0])
+    await answer(press.query, press.t._("Poll #{id} closed. The results follow.", id=poll.id))
+    await after_close(context, [poll.id])
+
+
+async def remind_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Remind those who have not voted."""
+    await _remind(update, context, await actor_for(update, context), press.args[0])
+
+
+async def outcome_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Ask for the outcome (what will be done)."""
+    await _ask_outcome(update, context, await actor_for(update, context), press.args[0])
+
+
+async def show_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Post the live tally again at the bottom of the chat."""
     actor = await actor_for(update, context)
-    if action == "close":
-        poll = await polls.close(actor, poll_id)
-        await answer(query, t._("Poll #{id} closed. The results follow.", id=poll.id))
-        await after_close(context, [poll.id])
-    elif action == "remind":
-        await _remind(update, context, actor, poll_id)
-    elif action == "outcome":
-        await _ask_outcome(update, context, actor, poll_id)
-    else:
-        await polls.in_chat(actor, poll_id)
-        await answer(query)
-        await post_tally(context, poll_id, actor.chat_id)
+    await context.deps.services.polls.in_chat(actor, press.args[0])
+    await answer(press.query)
+    await post_tally(context, press.args[0], actor.chat_id)
 
 
 async def _remind(update: Update, context: BotContext, actor: Actor, poll_id: int) -> None:
@@ -408,9 +438,29 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("vote", start_vote))
     app.add_handler(command("polls", list_polls))
     app.add_handler(command("outcome", outcome_command))
-    buttons(app, cb.POLL_DRAFT, press_draft, errors=polls_error)
+    toggles = {toggle.value: on_draft(toggle_setting) for toggle in Toggle}
+    buttons(
+        app,
+        cb.POLL_DRAFT,
+        errors=polls_error,
+        pick=on_draft(picking),
+        next=on_draft(picking),
+        dl=on_draft(asking_for("deadline")),
+        quo=on_draft(asking_for("quorum")),
+        go=on_draft(launch),
+        cancel=on_draft(cancel_draft),
+        **toggles,
+    )
     buttons(app, cb.VOTE, press_vote, errors=polls_error)
-    buttons(app, cb.POLL_ADMIN, press_admin, errors=polls_error)
+    buttons(
+        app,
+        cb.POLL_ADMIN,
+        errors=polls_error,
+        close=close_pressed,
+        remind=remind_pressed,
+        outcome=outcome_pressed,
+        show=show_pressed,
+    )
     ext = app.bot_data.ext
     ext.dialogs[DRAFT] = setting_reply
     ext.dialogs[OUTCOME] = outcome_reply
