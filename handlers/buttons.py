@@ -15,7 +15,7 @@ the feature's error text, so handlers hold only what the press does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from bot.i18n import Translator
 from bot.services.errors import DomainError
 from handlers.common import Press, answer, error_text, tr
 
-PressHandler = Callable[[Update, BotContext, Press], Coroutine[Any, Any, None]]
+PressHandler = Callable[[Update, BotContext, Press], Awaitable[None]]
 ErrorText = Callable[[Translator, DomainError], str]
 
 

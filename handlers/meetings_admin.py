@@ -407,46 +407,52 @@ async def press_task(update: Update, context: BotContext, press: Press) -> None:
     await edit(query, render_task(t, view, owner))
 
 
-# Anyone in a group could check in from home with a code or QR posted there.
-PRIVATE_ONLY = frozenset({"adm", "qr"})
+def managing(act: AdminAction, *, private: bool = False) -> Callable[[Update, BotContext, Press], Awaitable[None]]:
+    """An organiser's button: the role is checked again on every press; private ones refuse groups."""
+
+    async def pressed(update: Update, context: BotContext, press: Press) -> None:
+        actor = await actor_for(update, context)
+        view = await context.deps.services.meetings.manage(actor, press.args[0])
+        if private and actor.in_group:
+            # Anyone in a group could check in from home with a code or QR posted there.
+            text = press.t._("The check-in code stays private: open /meetings in a private chat with me.")
+            await answer(press.query, text, alert=True)
+            return
+        await answer(press.query)
+        await act(update, context, actor, view)
+
+    return pressed
+
+
+async def show_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """The meeting's card in private (anyone)."""
+    await show_private(update, context, await actor_for(update, context), press.args[0])
+    await answer(press.query)
+
+
 AdminAction = Callable[[Update, BotContext, Actor, MeetingView], Awaitable[None]]
-ACTIONS: dict[str, AdminAction] = {
-    "adm": panel,
-    "qr": send_qr,
-    "who": who,
-    "min": open_minutes,
-    "mfin": finish_minutes,
-    "pub": publish,
-    "cancel": ask_cancel,
-    "cok": do_cancel,
-    "move": ask_move,
-    "mvok": do_move,
-}
-
-
-async def press_admin(update: Update, context: BotContext, press: Press) -> None:
-    """Organiser buttons (and "show" for everyone); the role is checked again on every press."""
-    action, (meeting_id,), query, t = press
-    actor = await actor_for(update, context)
-    if action == "show":
-        await show_private(update, context, actor, meeting_id)
-        await answer(query)
-        return
-    view = await context.deps.services.meetings.manage(actor, meeting_id)
-    if action in PRIVATE_ONLY and actor.in_group:
-        await answer(
-            query, t._("The check-in code stays private: open /meetings in a private chat with me."), alert=True
-        )
-        return
-    await answer(query)
-    await ACTIONS[action](update, context, actor, view)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the organiser's commands, buttons and dialogs."""
     app.add_handler(command("minutes", minutes_command))
     app.add_handler(command("task", task_command))
-    buttons(app, cb.MEETING_ADMIN, press_admin, errors=meeting_error)
-    buttons(app, cb.MEETING_TASK, press_task, errors=meeting_error)
+    buttons(
+        app,
+        cb.MEETING_ADMIN,
+        errors=meeting_error,
+        show=show_pressed,
+        adm=managing(panel, private=True),
+        qr=managing(send_qr, private=True),
+        who=managing(who),
+        min=managing(open_minutes),
+        mfin=managing(finish_minutes),
+        pub=managing(publish),
+        cancel=managing(ask_cancel),
+        cok=managing(do_cancel),
+        move=managing(ask_move),
+        mvok=managing(do_move),
+    )
+    buttons(app, cb.MEETING_TASK, errors=meeting_error, done=press_task)
     app.bot_data.ext.dialogs[MINUTES] = typed_decisions
     app.bot_data.ext.dialogs[MOVE] = typed_move
