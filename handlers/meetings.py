@@ -90,13 +90,15 @@ async def check_in(update: Update, context: BotContext, code: str, via: str) -> 
 
 
 # -- answer buttons ----------------------------------------------------------------
+async def calendar_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """The meeting as a calendar file."""
+    await meetings_calendar.calendar_button(update, context, press.args[0])
+
+
 async def press_rsvp(update: Update, context: BotContext, press: Press) -> None:
-    """参加 / 待定 / 不参加, or the calendar file."""
+    """参加 / 待定 / 不参加."""
     action, (meeting_id,), query, t = press
     if query.message is None:
-        return
-    if action == "ics":
-        await meetings_calendar.calendar_button(update, context, meeting_id)
         return
     result = await context.deps.services.attendance.rsvp(
         query.from_user.id, meeting_id, action, query.message.chat.id, update.update_id
@@ -210,7 +212,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("meetings", show_meetings))
     app.add_handler(command("ics", meetings_calendar.ics_command))
     app.add_handler(command("checkin", checkin_command))
-    buttons(app, cb.RSVP, press_rsvp, errors=meeting_error)
+    buttons(app, cb.RSVP, errors=meeting_error, yes=press_rsvp, maybe=press_rsvp, no=press_rsvp, ics=calendar_pressed)
     meetings_wizard.register(app)
     meetings_admin.register(app)
     ext = app.bot_data.ext

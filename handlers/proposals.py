@@ -132,28 +132,35 @@ async def show_themes(update: Update, context: BotContext) -> None:
     await live(context).retire(actor.chat_id, LIVE_KIND, scope, keep=message.message_id)
 
 
-async def press_proposal(update: Update, context: BotContext, press: Press) -> None:
-    """附议, photo, confirm-similar and answer buttons; everything is re-checked on the press."""
-    action, (proposal_id,), query, t = press
-    services = context.deps.services
+async def support_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """附议 (or take it back)."""
     actor = await actor_for(update, context)
-    if action in ("yes", "no"):
-        await _confirm(update, context, action == "yes")
-        return
-    if action == "sup":
-        result = await services.proposals.toggle_support(actor, proposal_id, update.update_id)
-        await answer(query, support_answer(t, result.proposal, result.supported))
-        await live(context).changed(context, LIVE_KIND, result.proposal.scope_id)
-        return
-    proposal = await services.proposals.get(actor, proposal_id)
-    if action == "photo":
-        await answer(query)
-        if proposal.photo_file_id:
-            caption = t._("#{number} {title}", number=proposal.number, title=proposal.title)
-            await context.bot.send_photo(actor.chat_id, proposal.photo_file_id, caption=caption)
-        return
+    result = await context.deps.services.proposals.toggle_support(actor, press.args[0], update.update_id)
+    await answer(press.query, support_answer(press.t, result.proposal, result.supported))
+    await live(context).changed(context, LIVE_KIND, result.proposal.scope_id)
+
+
+async def photo_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Show the proposal's photo."""
+    actor = await actor_for(update, context)
+    proposal = await context.deps.services.proposals.get(actor, press.args[0])
+    await answer(press.query)
+    if proposal.photo_file_id:
+        caption = press.t._("#{number} {title}", number=proposal.number, title=proposal.title)
+        await context.bot.send_photo(actor.chat_id, proposal.photo_file_id, caption=caption)
+
+
+async def confirm_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Save anyway, or not, after "similar proposals exist"."""
+    await _confirm(update, context, press.action == "yes")
+
+
+async def answer_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """采纳 / 不采纳 / 研究中: ask backbone for the reason."""
+    actor = await actor_for(update, context)
+    proposal = await context.deps.services.proposals.get(actor, press.args[0])
     actor.require_backbone()
-    await _ask_reason(update, context, proposal, ANSWER_ACTIONS[action])
+    await _ask_reason(update, context, proposal, ANSWER_ACTIONS[press.action])
 
 
 async def _confirm(update: Update, context: BotContext, save: bool) -> None:
@@ -271,7 +278,18 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO & caption, propose))
     app.add_handler(command(["themes", "proposals"], show_themes))
     app.add_handler(command("answer", answer_command))
-    buttons(app, cb.PROPOSAL, press_proposal, errors=proposals_error)
+    buttons(
+        app,
+        cb.PROPOSAL,
+        errors=proposals_error,
+        sup=support_pressed,
+        photo=photo_pressed,
+        yes=confirm_pressed,
+        no=confirm_pressed,
+        acc=answer_pressed,
+        rej=answer_pressed,
+        stu=answer_pressed,
+    )
     ext = app.bot_data.ext
     ext.dialogs[CONFIRM] = keep_waiting
     ext.dialogs[PHOTO] = attach_photo
