@@ -82,7 +82,7 @@ def family(prefix: str, actions: set[str] | frozenset[str], nargs: int = 0) -> F
 # Foundation families. Feature families are declared below theirs, one block per feature.
 MENU = family("mn", {"teams", "themes", "polls", "meetings", "feedback", "me", "help", "privacy"})
 LANG = family("lg", {"zh", "en"}, nargs=0)
-BIND = family("bd", {"yard", "whole", "cancel"}, nargs=1)
+BIND = family("bd", {"yard", "whole"}, nargs=1)
 FORGET = family("fg", {"yes", "no"}, nargs=0)
 
 # Broadcasts and reminders (handlers/broadcast.py, handlers/remind.py).

@@ -79,21 +79,23 @@ async def bind(update: Update, context: BotContext) -> None:
     await reply(update, render_bind(t, result))
 
 
-async def press_bind(update: Update, context: BotContext, press: Press) -> None:
-    """Bind from a button; the permission is checked again on the press."""
-    action, (courtyard_id,), query, t = press
+async def bind_yard_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Bind this group to the courtyard on the button; the permission is checked again."""
     services = context.deps.services
-    actor = await actor_for(update, context)
-    if action == "whole":
-        result = await services.community.bind(actor, None)
-    else:
-        yard = await services.community.courtyard(courtyard_id)
-        if yard is None or yard.community_id != services.community_id:
-            await answer(query, t._("This button is no longer valid."))
-            return
-        result = await services.community.bind(actor, yard.name)
-    await answer(query)
-    await edit(query, render_bind(t, result))
+    yard = await services.community.courtyard(press.args[0])
+    if yard is None or yard.community_id != services.community_id:
+        await answer(press.query, press.t._("This button is no longer valid."))
+        return
+    result = await services.community.bind(await actor_for(update, context), yard.name)
+    await answer(press.query)
+    await edit(press.query, render_bind(press.t, result))
+
+
+async def bind_whole_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """Bind this group as the whole community's."""
+    result = await context.deps.services.community.bind(await actor_for(update, context), None)
+    await answer(press.query)
+    await edit(press.query, render_bind(press.t, result))
 
 
 async def unbind(update: Update, context: BotContext) -> None:
@@ -219,5 +221,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("grant", grant))
     app.add_handler(command("revoke", revoke))
     app.add_handler(command("lang", choose_language))
-    buttons(app, cb.BIND, press_bind, errors=error_text)
-    buttons(app, cb.LANG, press_language, errors=error_text)
+    buttons(app, cb.BIND, yard=bind_yard_pressed, whole=bind_whole_pressed)
+    buttons(app, cb.LANG, press_language)

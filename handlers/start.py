@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application
@@ -181,15 +183,11 @@ async def ask_forget(update: Update, context: BotContext) -> None:
     )
 
 
-async def press_forget(update: Update, context: BotContext, press: Press) -> None:
+async def forget_pressed(update: Update, context: BotContext, press: Press) -> None:
     """Erase the data of the person who pressed (only ever their own)."""
-    action, _, query, t = press
+    query, t = press.query, press.t
     if query.message is None or query.message.chat.type != ChatType.PRIVATE:
         await answer(query, t._("This button is no longer valid."))
-        return
-    if action == "no":
-        await answer(query)
-        await edit(query, t._("Nothing was erased."))
         return
     deps = context.deps
     user_id = query.from_user.id
@@ -202,25 +200,28 @@ async def press_forget(update: Update, context: BotContext, press: Press) -> Non
     await edit(query, t._("Done. Everything I stored about you has been erased."))
 
 
+async def keep_pressed(update: Update, context: BotContext, press: Press) -> None:
+    """No, keep my data."""
+    await answer(press.query)
+    await edit(press.query, press.t._("Nothing was erased."))
+
+
+# The menu's own screens; features add theirs to ext.menu_actions.
+SCREENS: dict[str, Callable[[Update, BotContext], Awaitable[None]]] = {
+    "help": show_help,
+    "privacy": show_privacy,
+    "me": show_me,
+}
+
+
 async def press_menu(update: Update, context: BotContext, press: Press) -> None:
-    """Route a menu button."""
-    action, _, query, t = press
-    target = context.bot_data.ext.menu_actions.get(action)
-    if target is not None:
-        await answer(query)
-        await target(update, context)
+    """A menu button opens its screen."""
+    target = context.bot_data.ext.menu_actions.get(press.action) or SCREENS.get(press.action)
+    if target is None:
+        await answer(press.query, press.t._("Coming soon: this part of the bot is still being built."), alert=True)
         return
-    if action == "help":
-        await answer(query)
-        await show_help(update, context)
-    elif action == "privacy":
-        await answer(query)
-        await show_privacy(update, context)
-    elif action == "me":
-        await answer(query)
-        await show_me(update, context)
-    else:
-        await answer(query, t._("Coming soon: this part of the bot is still being built."), alert=True)
+    await answer(press.query)
+    await target(update, context)
 
 
 async def cancel(update: Update, context: BotContext) -> None:
@@ -241,5 +242,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("me", show_me))
     app.add_handler(command("forget", ask_forget))
     app.add_handler(command("cancel", cancel))
-    buttons(app, cb.FORGET, press_forget)
+    buttons(app, cb.FORGET, yes=forget_pressed, no=keep_pressed)
     buttons(app, cb.MENU, press_menu)
