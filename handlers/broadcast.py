@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -10,6 +11,7 @@ from telegram.ext import Application
 from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Translator, esc
+from bot.services.actor import Actor
 from bot.services.broadcasts import BROADCAST, BROADCAST_REPORT, BroadcastReport, Notice, clean_notice
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from handlers.buttons import buttons
@@ -154,45 +156,53 @@ async def replace_draft_text(update: Update, context: BotContext, state: dict[st
     await _show_picker(update, context, text, set(state.get("yards", [])), in_place=False)
 
 
-async def press_broadcast(update: Update, context: BotContext, press: Press) -> None:
-    """Toggle targets, send, or cancel; the role is checked again on every press."""
-    action, (yard_id,), query, t = press
-    services = context.deps.services
-    actor = await actor_for(update, context)
-    actor.require_social_worker()
-    pending = await services.people.dialog(actor.user_id, actor.chat_id)
-    if pending is None or pending[0] != DRAFT:
-        await answer(query, t._("This button is no longer valid."))
-        return
-    state = pending[1]
-    if action == "cancel":
-        await services.people.end_dialog(actor.user_id, actor.chat_id)
-        await answer(query)
-        await edit(query, t._("Broadcast cancelled. Nothing was sent."))
-        return
-    chosen = set(state.get("yards", []))
-    if action == "yard":
-        chosen ^= {yard_id}
-        await services.people.start_dialog(actor.user_id, actor.chat_id, DRAFT, {**state, "yards": sorted(chosen)})
-        await answer(query)
-        await _show_picker(update, context, state["text"], chosen, in_place=True)
-        return
+DraftAction = Callable[[Update, BotContext, Press, Actor, dict[str, Any]], Awaitable[None]]
+
+
+def on_draft(act: DraftAction) -> Callable[[Update, BotContext, Press], Awaitable[None]]:
+    """A picker button: social workers only (checked on every press), on the draft still open."""
+
+    async def pressed(update: Update, context: BotContext, press: Press) -> None:
+        actor = await actor_for(update, context)
+        actor.require_social_worker()
+        pending = await context.deps.services.people.dialog(actor.user_id, actor.chat_id)
+        if pending is None or pending[0] != DRAFT:
+            await answer(press.query, press.t._("This button is no longer valid."))
+            return
+        await act(update, context, press, actor, pending[1])
+
+    return pressed
+
+
+async def cancel_draft(update: Update, context: BotContext, press: Press, actor: Actor, state: dict[str, Any]) -> None:
+    """Drop the draft; nothing is sent."""
+    await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
+    await answer(press.query)
+    await edit(press.query, press.t._("Broadcast cancelled. Nothing was sent."))
+
+
+async def toggle_yard(update: Update, context: BotContext, press: Press, actor: Actor, state: dict[str, Any]) -> None:
+    """Tick or untick one courtyard."""
+    chosen = set(state.get("yards", [])) ^ {press.args[0]}
+    people = context.deps.services.people
+    await people.start_dialog(actor.user_id, actor.chat_id, DRAFT, {**state, "yards": sorted(chosen)})
+    await answer(press.query)
+    await _show_picker(update, context, state["text"], chosen, in_place=True)
+
+
+async def send(update: Update, context: BotContext, press: Press, actor: Actor, state: dict[str, Any]) -> None:
+    """Send to every courtyard chat ("all") or to the ticked ones ("send")."""
+    t = press.t
+    targets = None if press.action == "all" else sorted(set(state.get("yards", [])))
     try:
-        created = await services.broadcasts.create(
-            actor, state["text"], None if action == "all" else sorted(chosen), draft_kind=DRAFT
-        )
+        created = await context.deps.services.broadcasts.create(actor, state["text"], targets, draft_kind=DRAFT)
     except NotFound:
-        await answer(query, t._("This button is no longer valid."))
-        return
-    except DomainError as exc:
-        await answer(
-            query, broadcast_error(t, exc) if isinstance(exc, InvalidInput) else error_text(t, exc), alert=True
-        )
+        await answer(press.query, t._("This button is no longer valid."))
         return
     dispatcher(context).wake()
-    await answer(query)
+    await answer(press.query)
     await edit(
-        query,
+        press.query,
         t._(
             "Sending broadcast #{id} to {n} chats. I will report here when it is done.",
             id=created.id,
@@ -243,7 +253,15 @@ async def report_after_restart(app: Application) -> None:  # type: ignore[type-a
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /broadcast and its outbox kinds."""
     app.add_handler(command("broadcast", start_broadcast))
-    buttons(app, cb.BROADCAST, press_broadcast, errors=error_text)
+    buttons(
+        app,
+        cb.BROADCAST,
+        errors=broadcast_error,
+        all=on_draft(send),
+        send=on_draft(send),
+        yard=on_draft(toggle_yard),
+        cancel=on_draft(cancel_draft),
+    )
     app.bot_data.ext.dialogs[DRAFT] = replace_draft_text
     app.bot_data.ext.on_startup.append(report_after_restart)  # after the dispatcher's recovery
     outbox = dispatcher_of(app)
