@@ -54,28 +54,24 @@ async def bind(update: Update, context: BotContext) -> None:
     t = await tr(update, context)
     services = context.deps.services
     name = command_args(update)
-    try:
-        actor = await actor_for(update, context)
-        if not name:
-            actor.require_social_worker()
-            if not actor.in_group:
-                raise WrongChat("group")
-            yards, _ = await services.community.listing()
-            rows = [
-                [InlineKeyboardButton(item.courtyard.name, callback_data=cb.BIND.build("yard", item.courtyard.id))]
-                for item in yards[:30]
-            ]
-            rows.append([InlineKeyboardButton(t._("Whole community"), callback_data=cb.BIND.build("whole", 0))])
-            await reply(
-                update,
-                t._("Which courtyard is this group for? Choose below, or type /bind 院落名 for a new one."),
-                reply_markup=InlineKeyboardMarkup(rows),
-            )
-            return
-        result = await services.community.bind(actor, name)
-    except DomainError as exc:
-        await reply(update, error_text(t, exc))
+    actor = await actor_for(update, context)
+    if not name:
+        actor.require_social_worker()
+        if not actor.in_group:
+            raise WrongChat("group")
+        yards, _ = await services.community.listing()
+        rows = [
+            [InlineKeyboardButton(item.courtyard.name, callback_data=cb.BIND.build("yard", item.courtyard.id))]
+            for item in yards[:30]
+        ]
+        rows.append([InlineKeyboardButton(t._("Whole community"), callback_data=cb.BIND.build("whole", 0))])
+        await reply(
+            update,
+            t._("Which courtyard is this group for? Choose below, or type /bind 院落名 for a new one."),
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
         return
+    result = await services.community.bind(actor, name)
     await reply(update, render_bind(t, result))
 
 
@@ -101,12 +97,8 @@ async def bind_whole_pressed(update: Update, context: BotContext, press: Press) 
 async def unbind(update: Update, context: BotContext) -> None:
     """Remove this group's binding."""
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        previous = await context.deps.services.community.unbind(actor)
-    except DomainError as exc:
-        await reply(update, error_text(t, exc))
-        return
+    actor = await actor_for(update, context)
+    previous = await context.deps.services.community.unbind(actor)
     if previous is None:
         await reply(update, t._("This group is no longer the community-wide chat."))
     else:
@@ -173,11 +165,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     t = await tr(update, context)
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
-        try:
-            (await actor_for(update, context)).require_chat_admin()
-        except DomainError as exc:
-            await reply(update, error_text(t, exc))
-            return
+        (await actor_for(update, context)).require_chat_admin()
         question = t._("Which language should I use in this group?")
     else:
         question = t._("Which language should I use with you?")
@@ -215,11 +203,11 @@ async def press_language(update: Update, context: BotContext, press: Press) -> N
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
-    app.add_handler(command("bind", bind))
-    app.add_handler(command("unbind", unbind))
+    app.add_handler(command("bind", bind, errors=error_text))
+    app.add_handler(command("unbind", unbind, errors=error_text))
     app.add_handler(command("courtyards", list_courtyards))
     app.add_handler(command("grant", grant))
     app.add_handler(command("revoke", revoke))
-    app.add_handler(command("lang", choose_language))
+    app.add_handler(command("lang", choose_language, errors=error_text))
     buttons(app, cb.BIND, yard=bind_yard_pressed, whole=bind_whole_pressed)
     buttons(app, cb.LANG, press_language)

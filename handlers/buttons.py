@@ -24,12 +24,10 @@ from telegram.ext import Application, BaseHandler
 
 from bot.callback_data import Family, ForgedData
 from bot.context import BotContext
-from bot.i18n import Translator
 from bot.services.errors import DomainError
-from handlers.common import Press, answer, error_text, tr
+from handlers.common import ErrorText, Press, answer, error_text, tr
 
 PressHandler = Callable[[Update, BotContext, Press], Awaitable[None]]
-ErrorText = Callable[[Translator, DomainError], str]
 
 
 @dataclass(frozen=True)

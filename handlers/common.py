@@ -28,12 +28,33 @@ MAX_TEXT = 4096
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
-def command(name: str | list[str], callback: Callback, *, private_only: bool = False) -> CommandHandler[Any, None]:
-    """A CommandHandler that ignores edited messages (an edited /join must not join twice)."""
+ErrorText = Callable[[Translator, DomainError], str]
+
+
+def command(
+    name: str | list[str], callback: Callback, *, private_only: bool = False, errors: ErrorText | None = None
+) -> CommandHandler[Any, None]:
+    """A CommandHandler that ignores edited messages (an edited /join must not join twice).
+
+    With errors, a DomainError (or a refused time) the command raises is answered with the feature's text.
+    """
     flt: filters.BaseFilter = filters.UpdateType.MESSAGE
     if private_only:
         flt = flt & filters.ChatType.PRIVATE
-    return CommandHandler(name, callback, filters=flt)
+    return CommandHandler(name, callback if errors is None else answering(callback, errors), filters=flt)
+
+
+def answering(callback: Callback, errors: ErrorText) -> Callback:
+    """The commands' one prologue: what the service refused is said politely, and nothing changed."""
+
+    async def run(update: Update, context: BotContext) -> None:
+        try:
+            await callback(update, context)
+        except (DomainError, TimeRefusal) as exc:
+            t = await tr(update, context)
+            await reply(update, time_error_text(t, exc) if isinstance(exc, TimeRefusal) else errors(t, exc))
+
+    return run
 
 
 def display_name(user: User) -> str:

@@ -263,21 +263,16 @@ async def minutes_command(update: Update, context: BotContext) -> None:
     t = await tr(update, context)
     arg = command_args(update).lstrip("#")
     service = context.deps.services.meetings
-    try:
-        actor = await actor_for(update, context)
-        if arg.isdigit():
-            meeting_id = typed_number(arg) or 0  # a number too large to be one is simply not found
-        else:
-            recent = await service.recent_for(actor)
-            if not recent:
-                await reply(
-                    update, t._("None of your meetings has begun in the last month. Send /minutes and its number.")
-                )
-                return
-            meeting_id = recent[0].id
-        await begin_minutes(update, context, actor, meeting_id)
-    except DomainError as exc:
-        await reply(update, meeting_error(t, exc))
+    actor = await actor_for(update, context)
+    if arg.isdigit():
+        meeting_id = typed_number(arg) or 0  # a number too large to be one is simply not found
+    else:
+        recent = await service.recent_for(actor)
+        if not recent:
+            await reply(update, t._("None of your meetings has begun in the last month. Send /minutes and its number."))
+            return
+        meeting_id = recent[0].id
+    await begin_minutes(update, context, actor, meeting_id)
 
 
 async def begin_minutes(update: Update, context: BotContext, actor: Actor, meeting_id: int) -> None:
@@ -435,7 +430,7 @@ AdminAction = Callable[[Update, BotContext, Actor, MeetingView], Awaitable[None]
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the organiser's commands, buttons and dialogs."""
-    app.add_handler(command("minutes", minutes_command))
+    app.add_handler(command("minutes", minutes_command, errors=meeting_error))
     app.add_handler(command("task", task_command))
     buttons(
         app,

@@ -180,14 +180,10 @@ async def new_meeting(update: Update, context: BotContext) -> None:
     """/newmeeting: the guided flow in a private chat (an unfinished one can be resumed)."""
     t = await tr(update, context)
     services = context.deps.services
-    try:
-        actor = await actor_for(update, context)
-        if actor.in_group:
-            raise WrongChat("private")
-        services.meetings.require_organiser(actor)
-    except DomainError as exc:
-        await reply(update, meeting_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    if actor.in_group:
+        raise WrongChat("private")
+    services.meetings.require_organiser(actor)
     pending = await services.people.dialog(actor.user_id, actor.chat_id)
     if pending is not None and pending[0] == DIALOG:
         build = cb.MEETING_WIZARD.build
@@ -299,6 +295,6 @@ def created_text(t: Translator, meeting: MeetingRow, *, private: bool) -> str:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /meeting, /newmeeting, the wizard buttons and its dialog."""
     app.add_handler(command("meeting", quick_meeting))
-    app.add_handler(command("newmeeting", new_meeting))
+    app.add_handler(command("newmeeting", new_meeting, errors=meeting_error))
     buttons(app, cb.MEETING_WIZARD, press_wizard, errors=meeting_error)
     app.bot_data.ext.dialogs[DIALOG] = continue_wizard

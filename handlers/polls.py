@@ -79,15 +79,11 @@ async def start_vote(update: Update, context: BotContext) -> None:
     services = context.deps.services
     args = command_args(update)
     typed = parse_typed(args) if args else None
-    try:
-        actor = await actor_for(update, context)
-        await services.polls.require_launcher(actor)
-        proposals = [] if args else await services.proposals.listing(actor)
-        if typed is not None:
-            clean_spec(typed.spec, typed.options, context.deps.clock.now())
-    except DomainError as exc:
-        await reply(update, polls_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    await services.polls.require_launcher(actor)
+    proposals = [] if args else await services.proposals.listing(actor)
+    if typed is not None:
+        clean_spec(typed.spec, typed.options, context.deps.clock.now())
     if typed is not None:
         draft = typed
         text, markup = render_card(t, draft)
@@ -341,13 +337,9 @@ async def outcome_command(update: Update, context: BotContext) -> None:
         await reply(update, t._("Please give the poll number, e.g. /outcome 12 下月起实施"))
         return
     poll_id = number
-    try:
-        actor = await actor_for(update, context)
-        if len(words) < 2:
-            await _ask_outcome(update, context, actor, poll_id)
-            return
-    except DomainError as exc:
-        await reply(update, polls_error(t, exc))
+    actor = await actor_for(update, context)
+    if len(words) < 2:
+        await _ask_outcome(update, context, actor, poll_id)
         return
     await _record_outcome(update, context, poll_id, words[1])
 
@@ -376,12 +368,8 @@ async def _record_outcome(update: Update, context: BotContext, poll_id: int, tex
 async def list_polls(update: Update, context: BotContext) -> None:
     """/polls: the open polls of this chat."""
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        views = await context.deps.services.polls.open_polls(actor)
-    except DomainError as exc:
-        await reply(update, polls_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    views = await context.deps.services.polls.open_polls(actor)
     text, markup = render_polls_list(t, views)
     await reply(update, text, reply_markup=markup)
 
@@ -435,9 +423,9 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /vote, /polls, /outcome, their buttons, dialogs, live tallies, outbox kinds and the sweeper."""
-    app.add_handler(command("vote", start_vote))
-    app.add_handler(command("polls", list_polls))
-    app.add_handler(command("outcome", outcome_command))
+    app.add_handler(command("vote", start_vote, errors=polls_error))
+    app.add_handler(command("polls", list_polls, errors=polls_error))
+    app.add_handler(command("outcome", outcome_command, errors=polls_error))
     toggles = {toggle.value: on_draft(toggle_setting) for toggle in Toggle}
     buttons(
         app,

@@ -65,12 +65,8 @@ async def propose(update: Update, context: BotContext) -> None:
     t = await tr(update, context)
     services = context.deps.services
     photo = _photo_of(update.effective_message)
-    try:
-        actor = await actor_for(update, context)
-        result = await services.proposals.propose(actor, command_args(update), photo)
-    except DomainError as exc:
-        await reply(update, proposals_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    result = await services.proposals.propose(actor, command_args(update), photo)
     if result.proposal is None:
         text, markup = render_similar(t, command_args(update), result.similar)
         state = {"title": command_args(update), "photo": photo}
@@ -119,13 +115,9 @@ async def show_themes(update: Update, context: BotContext) -> None:
     """/themes: the open proposals with 附议 buttons, kept up to date."""
     t = await tr(update, context)
     services = context.deps.services
-    try:
-        actor = await actor_for(update, context)
-        scope = await services.proposals.scope_of(actor)
-        proposals = await services.proposals.listing(actor)
-    except DomainError as exc:
-        await reply(update, proposals_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    scope = await services.proposals.scope_of(actor)
+    proposals = await services.proposals.listing(actor)
     text, markup = render_list(t, proposals)
     message = await live(context).post(context, actor.chat_id, LIVE_KIND, scope, text, markup)
     # Only the newest list in a chat follows the supports; older copies would cost edits nobody reads.
@@ -209,13 +201,9 @@ async def answer_command(update: Update, context: BotContext) -> None:
         await reply(update, t._("Please give the proposal number, e.g. /answer 3 采纳 已列入本月计划"))
         return
     services = context.deps.services
-    try:
-        actor = await actor_for(update, context)
-        actor.require_backbone()
-        proposal = await services.proposals.by_number(actor, number)
-    except DomainError as exc:
-        await reply(update, proposals_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    actor.require_backbone()
+    proposal = await services.proposals.by_number(actor, number)
     status = ANSWER_WORDS.get(words[1].lower()) if len(words) > 1 else None
     if status is None:
         text, markup = render_answer_menu(t, proposal)
@@ -273,11 +261,11 @@ async def keep_waiting(update: Update, context: BotContext, state: dict[str, Any
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /propose, /themes, /answer, their buttons, dialogs and the live list."""
-    app.add_handler(command("propose", propose))
+    app.add_handler(command("propose", propose, errors=proposals_error))
     caption = filters.CaptionRegex(r"^/propose(@\w+)?(\s|$)")
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO & caption, propose))
-    app.add_handler(command(["themes", "proposals"], show_themes))
-    app.add_handler(command("answer", answer_command))
+    app.add_handler(command(["themes", "proposals"], show_themes, errors=proposals_error))
+    app.add_handler(command("answer", answer_command, errors=proposals_error))
     buttons(
         app,
         cb.PROPOSAL,

@@ -13,7 +13,6 @@ from bot import callback_data as cb
 from bot.charts import render_bar_chart, render_line_chart
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.services.errors import DomainError
 from bot.services.stats import DEFAULT_DAYS, StatsService, StatsView
 from bot.stats_export import build_workbook
 from handlers import stats_render as r
@@ -59,11 +58,7 @@ async def _charts(t: Translator, view: StatsView, name: str) -> list[bytes]:
 async def stats_cmd(update: Update, context: BotContext) -> None:
     """/stats: the two charts, then the numbers as text with period buttons."""
     t = await tr(update, context)
-    try:
-        view = await stats_of(context).overview(await actor_for(update, context))
-    except DomainError as exc:
-        await reply(update, r.stats_error(t, exc))
-        return
+    view = await stats_of(context).overview(await actor_for(update, context))
     name = scope_name(context, view)
     chat_id = update.effective_chat.id if update.effective_chat else 0
     for picture in await _charts(t, view, name):
@@ -86,12 +81,8 @@ async def press_period(update: Update, context: BotContext, press: Press) -> Non
 async def export_cmd(update: Update, context: BotContext) -> None:
     """/exportstats: the workbook, sent to the social worker's private chat."""
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        data = await stats_of(context).export(actor)
-    except DomainError as exc:
-        await reply(update, r.stats_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    data = await stats_of(context).export(actor)
     person = await context.deps.services.people.user(actor.user_id)
     if person is None or not person.private_chat:
         await reply(update, _open_private(t, actor.display_name), reply_markup=_open_keyboard(t, context))
@@ -127,6 +118,6 @@ def _open_keyboard(t: Translator, context: BotContext) -> InlineKeyboardMarkup:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /stats, /exportstats and the period buttons."""
-    app.add_handler(command("stats", stats_cmd))
-    app.add_handler(command("exportstats", export_cmd))
+    app.add_handler(command("stats", stats_cmd, errors=r.stats_error))
+    app.add_handler(command("exportstats", export_cmd, errors=r.stats_error))
     buttons(app, cb.STATS, press_period, errors=r.stats_error)

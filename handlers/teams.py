@@ -158,16 +158,12 @@ async def pick_team(update: Update, context: BotContext, t: Translator, actor: A
 async def new_team(update: Update, context: BotContext) -> None:
     """/newteam 名称 [名额]: create a team here, post its sign-up list and its settings."""
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        text = command_args(update)
-        if not text:
-            actor.require_backbone()
-            raise InvalidInput("empty_team_name")
-        team = await teams_of(context).create(actor, text)
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    text = command_args(update)
+    if not text:
+        actor.require_backbone()
+        raise InvalidInput("empty_team_name")
+    team = await teams_of(context).create(actor, text)
     await post_roster(context, actor.chat_id, team.id)
     await reply(update, r.render_settings(t, team, created=True), reply_markup=r.settings_keyboard(t, team))
 
@@ -179,12 +175,8 @@ async def list_teams(update: Update, context: BotContext) -> None:
         await my_teams(update, context)
         return
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        teams = await teams_of(context).teams_here(actor)
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    teams = await teams_of(context).teams_here(actor)
     yard = await context.deps.services.community.courtyard(actor.courtyard_id or 0)
     await reply(update, r.render_teams(t, yard.name if yard else "", teams), reply_markup=r.teams_keyboard(t, teams))
 
@@ -192,15 +184,11 @@ async def list_teams(update: Update, context: BotContext) -> None:
 async def join_cmd(update: Update, context: BotContext) -> None:
     """/join [名称]: sign up by name; without a name, buttons."""
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        team = await pick_team(update, context, t, actor, "join")
-        if team is None:
-            return
-        result = await teams_of(context).join(actor, team.id, update.update_id)
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
+    actor = await actor_for(update, context)
+    team = await pick_team(update, context, t, actor, "join")
+    if team is None:
         return
+    result = await teams_of(context).join(actor, team.id, update.update_id)
     await after_join(context, result)
     await reply(update, r.by_person(t, actor.display_name, r.render_join(t, result)))
 
@@ -208,15 +196,11 @@ async def join_cmd(update: Update, context: BotContext) -> None:
 async def leave_cmd(update: Update, context: BotContext) -> None:
     """/leave [名称]: leave by name; without a name, buttons for the person's teams."""
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        team = await pick_team(update, context, t, actor, "leave")
-        if team is None:
-            return
-        left = await teams_of(context).leave(actor, team.id, update.update_id)
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
+    actor = await actor_for(update, context)
+    team = await pick_team(update, context, t, actor, "leave")
+    if team is None:
         return
+    left = await teams_of(context).leave(actor, team.id, update.update_id)
     await after_leave(context, left)
     await reply(update, r.by_person(t, actor.display_name, r.render_leave(t, left)))
 
@@ -224,14 +208,11 @@ async def leave_cmd(update: Update, context: BotContext) -> None:
 async def roster_cmd(update: Update, context: BotContext) -> None:
     """/roster [名称]: the numbered list, kept up to date; long lists continue below it."""
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        team = await pick_team(update, context, t, actor, "roster")
-        if team is None:
-            return
-        await show_roster(context, actor, team.id)
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
+    actor = await actor_for(update, context)
+    team = await pick_team(update, context, t, actor, "roster")
+    if team is None:
+        return
+    await show_roster(context, actor, team.id)
 
 
 async def show_roster(context: BotContext, actor: Actor, team_id: int) -> None:
@@ -272,18 +253,14 @@ async def set_captain(update: Update, context: BotContext) -> None:
         await reply(update, t._("Please reply to a message of the new captain, then type /captain 队名."))
         return
     service = teams_of(context)
-    try:
-        actor = await actor_for(update, context)
-        name = command_args(update)
-        teams = await service.match(actor, name) if name else [s.team for s in await service.teams_here(actor)]
-        if len(teams) != 1:
-            names = t.join([team.name for team in (teams or [s.team for s in await service.teams_here(actor)])])
-            await reply(update, t._("Which team? Please type /captain 队名 — the teams here: {names}", names=names))
-            return
-        team = await context.deps.services.team_settings.set_captain(actor, teams[0].id, target.id)
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
+    actor = await actor_for(update, context)
+    name = command_args(update)
+    teams = await service.match(actor, name) if name else [s.team for s in await service.teams_here(actor)]
+    if len(teams) != 1:
+        names = t.join([team.name for team in (teams or [s.team for s in await service.teams_here(actor)])])
+        await reply(update, t._("Which team? Please type /captain 队名 — the teams here: {names}", names=names))
         return
+    team = await context.deps.services.team_settings.set_captain(actor, teams[0].id, target.id)
     await changed(context, team.id)
     await reply(update, t._("{name} is now the captain of {team}.", name=display_name(target), team=team.name))
 
@@ -292,16 +269,13 @@ async def call_team(update: Update, context: BotContext) -> None:
     """/callteam [名称] [话]: one message to the group mentioning every member (split when long)."""
     t = await tr(update, context)
     service = teams_of(context)
-    try:
-        actor = await actor_for(update, context)
-        teams = await service.to_call(actor)
-        team, note = split_team_prefix(teams, command_args(update))
-        if team is None and len(teams) > 1:
-            await reply(update, r.choose_prompt(t, "call"), reply_markup=r.choose_keyboard(teams, "call"))
-            return
-        await send_call(context, actor, (team or teams[0]).id, note[:MAX_NOTE])
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
+    actor = await actor_for(update, context)
+    teams = await service.to_call(actor)
+    team, note = split_team_prefix(teams, command_args(update))
+    if team is None and len(teams) > 1:
+        await reply(update, r.choose_prompt(t, "call"), reply_markup=r.choose_keyboard(teams, "call"))
+        return
+    await send_call(context, actor, (team or teams[0]).id, note[:MAX_NOTE])
 
 
 async def send_call(context: BotContext, actor: Actor, team_id: int, note: str) -> None:
@@ -316,12 +290,8 @@ async def send_call(context: BotContext, actor: Actor, team_id: int, note: str) 
 async def export_roster(update: Update, context: BotContext) -> None:
     """/exportroster [名称]: CSV and Excel of the sign-ups, sent to the social worker privately."""
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        rows = await teams_of(context).export(actor, command_args(update) or None)
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
-        return
+    actor = await actor_for(update, context)
+    rows = await teams_of(context).export(actor, command_args(update) or None)
     if not rows:
         await reply(update, t._("There are no sign-ups to export yet."))
         return
@@ -425,15 +395,15 @@ def deciding(
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers, the roster renderer, the menu entry and /me section."""
-    app.add_handler(command("newteam", new_team))
-    app.add_handler(command("teams", list_teams))
-    app.add_handler(command("join", join_cmd))
-    app.add_handler(command("leave", leave_cmd))
-    app.add_handler(command("roster", roster_cmd))
+    app.add_handler(command("newteam", new_team, errors=team_error))
+    app.add_handler(command("teams", list_teams, errors=team_error))
+    app.add_handler(command("join", join_cmd, errors=team_error))
+    app.add_handler(command("leave", leave_cmd, errors=team_error))
+    app.add_handler(command("roster", roster_cmd, errors=team_error))
     app.add_handler(command("myteams", my_teams))
-    app.add_handler(command("captain", set_captain))
-    app.add_handler(command("callteam", call_team))
-    app.add_handler(command("exportroster", export_roster))
+    app.add_handler(command("captain", set_captain, errors=team_error))
+    app.add_handler(command("callteam", call_team, errors=team_error))
+    app.add_handler(command("exportroster", export_roster, errors=team_error))
     buttons(
         app,
         cb.TEAM,

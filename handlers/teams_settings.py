@@ -35,15 +35,11 @@ def settings_of(context: BotContext) -> TeamSettingsService:
 async def team_settings(update: Update, context: BotContext) -> None:
     """/teamsettings [名称]: the settings buttons of a team."""
     t = await tr(update, context)
-    try:
-        actor = await actor_for(update, context)
-        team = await pick_team(update, context, t, actor, "set")
-        if team is None:
-            return
-        team = await settings_of(context).team(actor, team.id)
-    except DomainError as exc:
-        await reply(update, team_error(t, exc))
+    actor = await actor_for(update, context)
+    team = await pick_team(update, context, t, actor, "set")
+    if team is None:
         return
+    team = await settings_of(context).team(actor, team.id)
     await reply(update, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team))
 
 
@@ -167,7 +163,7 @@ async def answer_setting(update: Update, context: BotContext, state: dict[str, A
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /teamsettings, the settings buttons and the typed-answer dialogs."""
-    app.add_handler(command("teamsettings", team_settings))
+    app.add_handler(command("teamsettings", team_settings, errors=team_error))
     buttons(
         app,
         cb.TEAM_SET,
