@@ -60,3 +60,20 @@ def test_a_sealed_body_opens_only_under_the_same_token() -> None:
     assert Sealer("999:other").open(sealed) is None
     assert Sealer(TEST_TOKEN).open(sealed[:-1] + bytes([sealed[-1] ^ 1])) is None
     assert Sealer(TEST_TOKEN).seal(b"x") != Sealer(TEST_TOKEN).seal(b"x")  # a fresh nonce each time
+
+
+async def test_done_rows_older_than_a_day_are_pruned_and_unfinished_ones_kept(tmp_path: Path) -> None:
+    from storage.journal import KEEP_S, JournalRepository
+
+    db = await _db(tmp_path)
+    now = 2_000_000_000
+    async with db.transaction() as conn:
+        repo = JournalRepository(conn)
+        await repo.record([(1, b"old, done"), (2, b"old, never finished")], now - KEEP_S - 10)
+        await repo.mark_done([1], now - KEEP_S - 5)
+        await repo.record([(3, b"recent, done")], now - 60)
+        await repo.mark_done([3], now - 30)
+        await repo.prune(now - KEEP_S)
+    rows = await db.fetchall("SELECT update_id FROM update_journal ORDER BY update_id")
+    assert [r[0] for r in rows] == [2, 3]  # a replay still needs 2; 3 still recognises a late redelivery
+    await db.close()
