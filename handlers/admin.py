@@ -16,8 +16,8 @@ from handlers.common import (
     Press,
     actor_for,
     answer,
-    command,
     command_args,
+    commands,
     edit,
     error_text,
     replied_person,
@@ -203,11 +203,14 @@ async def press_language(update: Update, context: BotContext, press: Press) -> N
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
-    app.add_handler(command("bind", bind, errors=error_text))
-    app.add_handler(command("unbind", unbind, errors=error_text))
-    app.add_handler(command("courtyards", list_courtyards))
-    app.add_handler(command("grant", grant))
-    app.add_handler(command("revoke", revoke))
-    app.add_handler(command("lang", choose_language, errors=error_text))
+    commands(
+        app,
+        bind=bind,
+        unbind=unbind,
+        courtyards=list_courtyards,
+        grant=grant,
+        revoke=revoke,
+        lang=choose_language,
+    )
     buttons(app, cb.BIND, yard=bind_yard_pressed, whole=bind_whole_pressed)
     buttons(app, cb.LANG, press_language)

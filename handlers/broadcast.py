@@ -20,8 +20,8 @@ from handlers.common import (
     actor_for,
     answer,
     chat_translator_for_id,
-    command,
     command_args,
+    commands,
     edit,
     error_text,
     reply,
@@ -252,7 +252,7 @@ async def report_after_restart(app: Application) -> None:  # type: ignore[type-a
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /broadcast and its outbox kinds."""
-    app.add_handler(command("broadcast", start_broadcast))
+    commands(app, broadcast=start_broadcast)
     buttons(
         app,
         cb.BROADCAST,

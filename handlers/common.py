@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.html_text import to_plain, truncate_html
@@ -42,6 +42,14 @@ def command(
     if private_only:
         flt = flt & filters.ChatType.PRIVATE
     return CommandHandler(name, callback if errors is None else answering(callback, errors), filters=flt)
+
+
+def commands(
+    app: Application[Any, Any, Any, Any, Any, Any], *, errors: ErrorText | None = None, **named: Callback
+) -> None:
+    """Add a feature's commands (keyword = command name), each answering refusals with the feature's errors."""
+    for name, callback in named.items():
+        app.add_handler(command(name, callback, errors=errors or error_text))
 
 
 def answering(callback: Callback, errors: ErrorText) -> Callback:

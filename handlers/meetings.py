@@ -17,8 +17,8 @@ from handlers.common import (
     Press,
     answer,
     chat_translator_for_id,
-    command,
     command_args,
+    commands,
     reply,
     tr,
 )
@@ -209,9 +209,9 @@ async def my_meetings(update: Update, context: BotContext, t: Translator) -> str
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the meeting commands, buttons, live notices, outbox kinds and hooks."""
-    app.add_handler(command("meetings", show_meetings))
-    app.add_handler(command("ics", meetings_calendar.ics_command))
-    app.add_handler(command("checkin", checkin_command))
+    commands(
+        app, errors=meeting_error, meetings=show_meetings, ics=meetings_calendar.ics_command, checkin=checkin_command
+    )
     buttons(app, cb.RSVP, errors=meeting_error, yes=press_rsvp, maybe=press_rsvp, no=press_rsvp, ics=calendar_pressed)
     meetings_wizard.register(app)
     meetings_admin.register(app)

@@ -27,8 +27,8 @@ from handlers.common import (
     Press,
     actor_for,
     answer,
-    command,
     command_args,
+    commands,
     display_name,
     edit,
     replied_person,
@@ -430,8 +430,7 @@ AdminAction = Callable[[Update, BotContext, Actor, MeetingView], Awaitable[None]
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the organiser's commands, buttons and dialogs."""
-    app.add_handler(command("minutes", minutes_command, errors=meeting_error))
-    app.add_handler(command("task", task_command))
+    commands(app, errors=meeting_error, minutes=minutes_command, task=task_command)
     buttons(
         app,
         cb.MEETING_ADMIN,

@@ -28,7 +28,7 @@ from bot.services.meeting_model import (
 from bot.services.meetings import MeetingService
 from bot.timeparse import TimeRefusal
 from handlers.buttons import buttons
-from handlers.common import Press, actor_for, answer, command, command_args, edit, reply, tr
+from handlers.common import Press, actor_for, answer, command_args, commands, edit, reply, tr
 from handlers.dispatcher import dispatcher
 from handlers.meetings_render import (
     meeting_error,
@@ -294,7 +294,6 @@ def created_text(t: Translator, meeting: MeetingRow, *, private: bool) -> str:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /meeting, /newmeeting, the wizard buttons and its dialog."""
-    app.add_handler(command("meeting", quick_meeting))
-    app.add_handler(command("newmeeting", new_meeting, errors=meeting_error))
+    commands(app, errors=meeting_error, meeting=quick_meeting, newmeeting=new_meeting)
     buttons(app, cb.MEETING_WIZARD, press_wizard, errors=meeting_error)
     app.bot_data.ext.dialogs[DIALOG] = continue_wizard

@@ -32,8 +32,8 @@ from handlers.common import (
     actor_for,
     answer,
     chat_translator_for_id,
-    command,
     command_args,
+    commands,
     edit,
     reply,
     time_error_text,
@@ -423,9 +423,7 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /vote, /polls, /outcome, their buttons, dialogs, live tallies, outbox kinds and the sweeper."""
-    app.add_handler(command("vote", start_vote, errors=polls_error))
-    app.add_handler(command("polls", list_polls, errors=polls_error))
-    app.add_handler(command("outcome", outcome_command, errors=polls_error))
+    commands(app, errors=polls_error, vote=start_vote, polls=list_polls, outcome=outcome_command)
     toggles = {toggle.value: on_draft(toggle_setting) for toggle in Toggle}
     buttons(
         app,

@@ -19,8 +19,8 @@ from handlers.common import (
     actor_for,
     answer,
     chat_translator_for_id,
-    command,
     command_args,
+    commands,
     display_name,
     edit,
     reply,
@@ -261,11 +261,10 @@ async def keep_waiting(update: Update, context: BotContext, state: dict[str, Any
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /propose, /themes, /answer, their buttons, dialogs and the live list."""
-    app.add_handler(command("propose", propose, errors=proposals_error))
+    commands(app, errors=proposals_error, propose=propose)
     caption = filters.CaptionRegex(r"^/propose(@\w+)?(\s|$)")
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO & caption, propose))
-    app.add_handler(command(["themes", "proposals"], show_themes, errors=proposals_error))
-    app.add_handler(command("answer", answer_command, errors=proposals_error))
+    commands(app, errors=proposals_error, themes=show_themes, proposals=show_themes, answer=answer_command)
     buttons(
         app,
         cb.PROPOSAL,

@@ -20,8 +20,8 @@ from handlers.common import (
     actor_for,
     answer,
     chat_translator_for_id,
-    command,
     command_args,
+    commands,
     edit,
     error_text,
     reply,
@@ -221,8 +221,7 @@ async def _repair(app: Application) -> None:  # type: ignore[type-arg]
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /remind, /reminders and the reminder outbox kind."""
-    app.add_handler(command("remind", set_reminder))
-    app.add_handler(command("reminders", list_reminders))
+    commands(app, remind=set_reminder, reminders=list_reminders)
     buttons(app, cb.REMINDER, press_cancel, errors=error_text)
     # A reminder sent twice is a small annoyance; a reminder lost is a missed meeting.
     outbox = dispatcher_of(app)

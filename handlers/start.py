@@ -13,7 +13,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.errors import WrongChat
 from handlers.buttons import buttons
-from handlers.common import Press, answer, command, edit, error_text, reply, tr
+from handlers.common import Press, answer, commands, edit, error_text, reply, tr
 from handlers.live import live
 
 
@@ -235,12 +235,15 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
-    app.add_handler(command("start", show_start))
-    app.add_handler(command("help", show_help))
-    app.add_handler(command("menu", show_menu))
-    app.add_handler(command("privacy", show_privacy))
-    app.add_handler(command("me", show_me))
-    app.add_handler(command("forget", ask_forget))
-    app.add_handler(command("cancel", cancel))
+    commands(
+        app,
+        start=show_start,
+        help=show_help,
+        menu=show_menu,
+        privacy=show_privacy,
+        me=show_me,
+        forget=ask_forget,
+        cancel=cancel,
+    )
     buttons(app, cb.FORGET, yes=forget_pressed, no=keep_pressed)
     buttons(app, cb.MENU, press_menu)

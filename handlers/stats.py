@@ -17,7 +17,7 @@ from bot.services.stats import DEFAULT_DAYS, StatsService, StatsView
 from bot.stats_export import build_workbook
 from handlers import stats_render as r
 from handlers.buttons import buttons
-from handlers.common import Press, actor_for, answer, command, edit, reply, tr, user_translator
+from handlers.common import Press, actor_for, answer, commands, edit, reply, tr, user_translator
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,5 @@ def _open_keyboard(t: Translator, context: BotContext) -> InlineKeyboardMarkup:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /stats, /exportstats and the period buttons."""
-    app.add_handler(command("stats", stats_cmd, errors=r.stats_error))
-    app.add_handler(command("exportstats", export_cmd, errors=r.stats_error))
+    commands(app, errors=r.stats_error, stats=stats_cmd, exportstats=export_cmd)
     buttons(app, cb.STATS, press_period, errors=r.stats_error)

@@ -30,8 +30,8 @@ from handlers.common import (
     actor_for,
     answer,
     chat_translator_for_id,
-    command,
     command_args,
+    commands,
     display_name,
     edit,
     error_text,
@@ -395,15 +395,19 @@ def deciding(
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers, the roster renderer, the menu entry and /me section."""
-    app.add_handler(command("newteam", new_team, errors=team_error))
-    app.add_handler(command("teams", list_teams, errors=team_error))
-    app.add_handler(command("join", join_cmd, errors=team_error))
-    app.add_handler(command("leave", leave_cmd, errors=team_error))
-    app.add_handler(command("roster", roster_cmd, errors=team_error))
-    app.add_handler(command("myteams", my_teams))
-    app.add_handler(command("captain", set_captain, errors=team_error))
-    app.add_handler(command("callteam", call_team, errors=team_error))
-    app.add_handler(command("exportroster", export_roster, errors=team_error))
+    commands(
+        app,
+        errors=team_error,
+        newteam=new_team,
+        teams=list_teams,
+        join=join_cmd,
+        leave=leave_cmd,
+        roster=roster_cmd,
+        myteams=my_teams,
+        captain=set_captain,
+        callteam=call_team,
+        exportroster=export_roster,
+    )
     buttons(
         app,
         cb.TEAM,

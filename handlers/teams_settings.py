@@ -18,7 +18,7 @@ from bot.services.teams_settings import TeamSettingsService
 from bot.timeparse import TimeRefusal
 from handlers import teams_render as r
 from handlers.buttons import buttons
-from handlers.common import Press, actor_for, answer, command, edit, reply, time_error_text, tr
+from handlers.common import Press, actor_for, answer, commands, edit, reply, time_error_text, tr
 from handlers.notify import mention
 from handlers.teams import changed, pick_team, team_error, teams_of
 from storage.teams import Team
@@ -163,7 +163,7 @@ async def answer_setting(update: Update, context: BotContext, state: dict[str, A
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /teamsettings, the settings buttons and the typed-answer dialogs."""
-    app.add_handler(command("teamsettings", team_settings, errors=team_error))
+    commands(app, errors=team_error, teamsettings=team_settings)
     buttons(
         app,
         cb.TEAM_SET,
