@@ -131,6 +131,14 @@ async def showing_person(context: BotContext, user_id: int) -> list[int]:
 
 
 # -- choosing a team -----------------------------------------------------------------------------
+async def named_team(update: Update, context: BotContext, action: str) -> tuple[Translator, Actor, Team] | None:
+    """A command's translator, actor and the team it names; otherwise buttons per team are offered (None)."""
+    t = await tr(update, context)
+    actor = await actor_for(update, context)
+    team = await pick_team(update, context, t, actor, action)
+    return None if team is None else (t, actor, team)
+
+
 async def pick_team(update: Update, context: BotContext, t: Translator, actor: Actor, action: str) -> Team | None:
     """The team named after the command; otherwise offer one button per team and return None."""
     service = teams_of(context)
@@ -183,11 +191,10 @@ async def list_teams(update: Update, context: BotContext) -> None:
 
 async def join_cmd(update: Update, context: BotContext) -> None:
     """/join [名称]: sign up by name; without a name, buttons."""
-    t = await tr(update, context)
-    actor = await actor_for(update, context)
-    team = await pick_team(update, context, t, actor, "join")
-    if team is None:
+    named = await named_team(update, context, "join")
+    if named is None:
         return
+    t, actor, team = named
     result = await teams_of(context).join(actor, team.id, update.update_id)
     await after_join(context, result)
     await reply(update, r.by_person(t, actor.display_name, r.render_join(t, result)))
@@ -195,11 +202,10 @@ async def join_cmd(update: Update, context: BotContext) -> None:
 
 async def leave_cmd(update: Update, context: BotContext) -> None:
     """/leave [名称]: leave by name; without a name, buttons for the person's teams."""
-    t = await tr(update, context)
-    actor = await actor_for(update, context)
-    team = await pick_team(update, context, t, actor, "leave")
-    if team is None:
+    named = await named_team(update, context, "leave")
+    if named is None:
         return
+    t, actor, team = named
     left = await teams_of(context).leave(actor, team.id, update.update_id)
     await after_leave(context, left)
     await reply(update, r.by_person(t, actor.display_name, r.render_leave(t, left)))
@@ -207,12 +213,10 @@ async def leave_cmd(update: Update, context: BotContext) -> None:
 
 async def roster_cmd(update: Update, context: BotContext) -> None:
     """/roster [名称]: the numbered list, kept up to date; long lists continue below it."""
-    t = await tr(update, context)
-    actor = await actor_for(update, context)
-    team = await pick_team(update, context, t, actor, "roster")
-    if team is None:
-        return
-    await show_roster(context, actor, team.id)
+    named = await named_team(update, context, "roster")
+    if named is not None:
+        _, actor, team = named
+        await show_roster(context, actor, team.id)
 
 
 async def show_roster(context: BotContext, actor: Actor, team_id: int) -> None:

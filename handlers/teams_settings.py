@@ -20,7 +20,7 @@ from handlers import teams_render as r
 from handlers.buttons import buttons
 from handlers.common import Press, actor_for, answer, commands, edit, reply, time_error_text, tr
 from handlers.notify import mention
-from handlers.teams import changed, pick_team, team_error, teams_of
+from handlers.teams import changed, named_team, team_error, teams_of
 from storage.teams import Team
 
 # The typed-answer dialogs a settings button opens.
@@ -34,11 +34,10 @@ def settings_of(context: BotContext) -> TeamSettingsService:
 
 async def team_settings(update: Update, context: BotContext) -> None:
     """/teamsettings [名称]: the settings buttons of a team."""
-    t = await tr(update, context)
-    actor = await actor_for(update, context)
-    team = await pick_team(update, context, t, actor, "set")
-    if team is None:
+    named = await named_team(update, context, "set")
+    if named is None:
         return
+    t, actor, team = named
     team = await settings_of(context).team(actor, team.id)
     await reply(update, r.render_settings(t, team), reply_markup=r.settings_keyboard(t, team))
 
