@@ -24,6 +24,8 @@ from telegram.warnings import PTBDeprecationWarning
 
 MAX_WAIT_S = 3.0  # longer than this and the request fails at once instead of holding a handler
 OVERALL_PER_S = 29  # Telegram allows about thirty messages a second in all
+GROUP_PER_WINDOW, GROUP_WINDOW_S = 20, 60.0  # about twenty messages a minute to one group
+_SENDS = ("send", "edit", "copy", "forward")  # Bot API methods that put a message in a chat
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -49,6 +51,7 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         self._now = now
         self._blocked: dict[object, float] = {}
         self._sent: deque[float] = deque()
+        self._group: dict[int, deque[float]] = {}
         self._pace = asyncio.Lock()
 
     async def initialize(self) -> None:
@@ -78,7 +81,9 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | JSONDict | list[JSONDict]:
         """Send unless the chat is blocked for long; on 429 block that chat alone and retry once if soon."""
-        chat_id = data.get("chat_id")
+        # Only messages count against Telegram's limits; reads (getChatAdministrators, getChat) and
+        # button answers go straight through, also to a flooded chat.
+        chat_id = data.get("chat_id") if endpoint.startswith(_SENDS) else None
         for attempt in range(2):
             if chat_id is not None:
                 wait = self.blocked_for(chat_id)
@@ -86,7 +91,7 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                     raise RetryAfter(int(wait) + 1)
                 if wait > 0:
                     await asyncio.sleep(wait)
-                await self._paced()
+                await self._paced(chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -97,8 +102,20 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                     raise
         raise AssertionError("unreachable")
 
-    async def _paced(self) -> None:
-        # One second's window of sends; a send over the limit waits for the oldest to leave it.
+    async def _paced(self, chat_id: object) -> None:
+        # Overall: a one-second window of sends; a send over the limit waits for the oldest to leave it.
+        # A group: twenty a minute; a send over that waits up to max_wait_s, then goes anyway (Telegram's
+        # group limit is loose, and a 429 then blocks that group alone).
+        if isinstance(chat_id, int) and chat_id < 0:
+            window = self._group.setdefault(chat_id, deque())
+            now = self._now()
+            while window and now - window[0] >= GROUP_WINDOW_S:
+                window.popleft()
+            if len(window) >= GROUP_PER_WINDOW:
+                wait = window[0] + GROUP_WINDOW_S - now
+                if wait <= self.max_wait_s:
+                    await asyncio.sleep(wait)
+            window.append(self._now())
         async with self._pace:
             while True:
                 now = self._now()

@@ -25,7 +25,7 @@ from telegram.ext import Application, BaseHandler
 from bot.callback_data import Family, ForgedData
 from bot.context import BotContext
 from bot.services.errors import DomainError
-from handlers.common import ErrorText, Press, answer, error_text, tr
+from handlers.common import ErrorText, Press, answer, error_text, tr, was_answered
 
 PressHandler = Callable[[Update, BotContext, Press], Awaitable[None]]
 
@@ -79,7 +79,11 @@ class ButtonRouter(BaseHandler[Update, BotContext, None]):
         try:
             await route.actions[action](update, context, Press(action, args, query, t))
         except DomainError as exc:
-            await answer(query, route.errors(t, exc), alert=True)
+            if not was_answered(query):
+                await answer(query, route.errors(t, exc), alert=True)
+            elif query.message is not None:
+                # Answered already (a menu button opened a screen that then refused): say it in the chat.
+                await context.bot.send_message(query.message.chat.id, route.errors(t, exc))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

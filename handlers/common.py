@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, NamedTuple
@@ -93,8 +94,9 @@ async def chat_admins(context: BotContext, chat_id: int) -> frozenset[int]:
         members = await context.bot.get_chat_administrators(chat_id)
         admins = frozenset(m.user.id for m in members)
     except TelegramError as exc:
+        # Not cached: a flood wait or a network error must not make the admins residents for minutes.
         log.warning("getChatAdministrators failed for a chat: %s", type(exc).__name__)
-        admins = frozenset()
+        return frozenset()
     cache.put(chat_id, admins)
     return admins
 
@@ -211,8 +213,19 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
             raise
 
 
+_ANSWERED: OrderedDict[str, None] = OrderedDict()  # recent presses already answered (Telegram takes one answer)
+
+
+def was_answered(query: CallbackQuery) -> bool:
+    """True when this press was answered already (a second answer would be refused by Telegram)."""
+    return query.id in _ANSWERED
+
+
 async def answer(query: CallbackQuery, text: str = "", *, alert: bool = False) -> None:
     """Answer a button press at once; Telegram allows 200 characters."""
+    _ANSWERED[query.id] = None
+    while len(_ANSWERED) > 10_000:
+        _ANSWERED.popitem(last=False)
     # The popup shows plain text: translated messages are HTML with escaped values ("花&amp;草").
     text = to_plain(text)[:200]
     try:

@@ -18,6 +18,7 @@ from handlers.common import (
     Press,
     actor_for,
     answer,
+    answering,
     chat_translator_for_id,
     command_args,
     commands,
@@ -263,7 +264,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add /propose, /themes, /answer, their buttons, dialogs and the live list."""
     commands(app, errors=proposals_error, propose=propose)
     caption = filters.CaptionRegex(r"^/propose(@\w+)?(\s|$)")
-    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO & caption, propose))
+    app.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO & caption, answering(propose, proposals_error))
+    )
     commands(app, errors=proposals_error, themes=show_themes, proposals=show_themes, answer=answer_command)
     buttons(
         app,

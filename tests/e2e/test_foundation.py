@@ -253,3 +253,14 @@ async def test_every_declared_button_family_has_a_handler(h: Harness) -> None:
 
     assert set(router_of(h.app).routes) == {fam.head for fam in cb.FAMILIES.values()}
     assert h.app.handlers[0][0] is router_of(h.app)  # first in group 0: presses skip the command handlers
+
+
+async def test_a_menu_screen_that_refuses_says_so_in_the_chat(h: Harness) -> None:
+    from bot import callback_data as cb
+
+    group = b.group(-1001000000099, "没绑定的群")
+    aunt = b.TgUser(100001, "李阿姨")
+    await h.send(b.callback(aunt, group, cb.MENU.build("polls")))
+    answers = h.fake.of("answerCallbackQuery")
+    assert len(answers) == 1, "the press was answered twice (Telegram refuses the second answer)"
+    assert "还没有绑定" in h.fake.last_text(group.id)

@@ -64,8 +64,9 @@ async def test_a_short_block_is_waited_out_and_retried_once() -> None:
             raise RetryAfter(0)
         return True
 
-    assert await limiter.process_request(send, ("x", {"chat_id": 5}), {}, "x", {"chat_id": 5}, None)
-    assert calls == ["x", "x"]
+    data = {"chat_id": 5}
+    assert await limiter.process_request(send, ("sendMessage", data), {}, "sendMessage", data, None)
+    assert calls == ["sendMessage", "sendMessage"]
 
 
 async def test_a_flooded_group_does_not_hold_up_another_group(tmp_path: Path) -> None:
@@ -81,3 +82,16 @@ async def test_a_flooded_group_does_not_hold_up_another_group(tmp_path: Path) ->
         await asyncio.wait_for(h.send(b.message(SW, quiet, "/help")), 5)
         assert h.fake.sent(quiet.id)[-1].text
         await asyncio.wait_for(first, 5)  # the blocked reply gave up at once instead of holding a handler
+
+
+async def test_reads_and_answers_pass_a_flooded_chat() -> None:
+    clock = Clock()
+    limiter = ChatRateLimiter(now=clock)
+    calls: list[Any] = []
+    send = sender(calls, {-1: 1})
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(send, ("sendMessage", {"chat_id": -1}), {}, "sendMessage", {"chat_id": -1}, None)
+    # The admins of the flooded group are still read (a failed read would make them residents for minutes).
+    data = {"chat_id": -1}
+    assert await limiter.process_request(send, ("getChatAdministrators", data), {}, "getChatAdministrators", data, None)
+    assert calls == [-1, -1]
