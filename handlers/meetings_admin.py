@@ -245,11 +245,10 @@ async def do_move(update: Update, context: BotContext, actor: Actor, view: Meeti
         await reply(update, t._("That time was changed since. Press ✅ on the newest message."))
         return
     try:
-        moved = await services.meetings.move(actor, view.meeting.id, int(state["pending"]))
+        moved = await services.meetings.move(actor, view.meeting.id, int(state["pending"]), dialog=MOVE)
     except (DomainError, TimeRefusal) as exc:
         await reply(update, meeting_error(t, exc))
         return
-    await services.people.end_dialog(actor.user_id, actor.chat_id)
     dispatcher(context).wake()
     await edit(
         query, t._("Moved to {when}. I am telling the invited chats.", when=t.datetime(from_ts(moved.starts_at)))

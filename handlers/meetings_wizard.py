@@ -258,14 +258,13 @@ async def finish(update: Update, context: BotContext, actor: Actor, state: dict[
         await edit(query, t._("OK, the meeting was not created."))
         return
     try:
-        meeting = await services.meetings.create(actor, Draft.from_state(state["draft"]))
+        meeting = await services.meetings.create(actor, Draft.from_state(state["draft"]), dialog=DIALOG)
     except (DomainError, TimeRefusal) as exc:
         if isinstance(exc, TimeRefusal) and not state.get("quick"):
             # The echoed time has passed while the draft waited: ask for the time again.
             await services.people.start_dialog(actor.user_id, actor.chat_id, DIALOG, {**state, "step": "time"})
         await answer(query, meeting_error(t, exc)[:200], alert=True)
         return
-    await services.people.end_dialog(actor.user_id, actor.chat_id)
     dispatcher(context).wake()
     await answer(query)
     await edit(query, created_text(t, meeting, private=not actor.in_group))

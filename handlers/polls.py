@@ -237,8 +237,7 @@ async def _launch(update: Update, context: BotContext, actor: Actor, draft: Draf
     query = update.callback_query
     assert query is not None
     t = await tr(update, context)
-    poll = await context.deps.services.polls.create(actor, draft.spec, draft.options)
-    await context.deps.services.people.end_dialog(actor.user_id, actor.chat_id)
+    poll = await context.deps.services.polls.create(actor, draft.spec, draft.options, dialog=DRAFT)
     await answer(query)
     await edit(query, t._("✅ Poll #{id} started.", id=poll.id), None)
     await post_tally(context, poll.id, actor.chat_id)
@@ -348,19 +347,23 @@ async def outcome_reply(update: Update, context: BotContext, state: dict[str, An
     """The outcome typed after the button or /outcome N."""
     message = update.effective_message
     if message is not None and message.text:
-        await _record_outcome(update, context, int(state["poll_id"]), message.text)
+        await _record_outcome(update, context, int(state["poll_id"]), message.text, OUTCOME)
 
 
-async def _record_outcome(update: Update, context: BotContext, poll_id: int, text: str) -> None:
+async def _record_outcome(
+    update: Update, context: BotContext, poll_id: int, text: str, dialog: str | None = None
+) -> None:
+    """Record the outcome; typed in the dialog, the dialog ends in the same commit."""
     t = await tr(update, context)
     services = context.deps.services
     try:
         actor = await actor_for(update, context)
-        poll = await services.polls.set_outcome(actor, poll_id, text)
+        poll = await services.polls.set_outcome(actor, poll_id, text, dialog=dialog)
     except DomainError as exc:
         await reply(update, polls_error(t, exc))
         return
-    await services.people.end_dialog(actor.user_id, actor.chat_id)
+    if dialog is None:  # typed as /outcome: a question still open for it is answered too
+        await services.people.end_dialog(actor.user_id, actor.chat_id)
     await reply(update, t._("📝 Outcome of poll #{id} recorded: {text}", id=poll.id, text=poll.outcome or ""))
     await live(context).changed(context, LIVE_KIND, poll.id)
 

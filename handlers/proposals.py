@@ -220,19 +220,23 @@ async def reason_reply(update: Update, context: BotContext, state: dict[str, Any
     message = update.effective_message
     if message is None or not message.text:
         return
-    await _record_answer(update, context, int(state["proposal_id"]), str(state["status"]), message.text)
+    await _record_answer(update, context, int(state["proposal_id"]), str(state["status"]), message.text, REASON)
 
 
-async def _record_answer(update: Update, context: BotContext, proposal_id: int, status: str, reason: str) -> None:
+async def _record_answer(
+    update: Update, context: BotContext, proposal_id: int, status: str, reason: str, dialog: str | None = None
+) -> None:
+    """Record the answer; a reason typed in the dialog ends it in the same commit (a crash cannot answer twice)."""
     t = await tr(update, context)
     services = context.deps.services
     try:
         actor = await actor_for(update, context)
-        proposal = await services.proposals.answer(actor, proposal_id, status, reason)
+        proposal = await services.proposals.answer(actor, proposal_id, status, reason, dialog=dialog)
     except DomainError as exc:
         await reply(update, proposals_error(t, exc))
         return
-    await services.people.end_dialog(actor.user_id, actor.chat_id)
+    if dialog is None:  # typed as /answer: a question still open for it is answered too
+        await services.people.end_dialog(actor.user_id, actor.chat_id)
     await reply(update, render_answered(t, proposal, mention(proposal.proposer_id, proposal.proposer_name)))
     dispatcher(context).wake()  # the proposer's private note was queued with the answer
     await live(context).changed(context, LIVE_KIND, proposal.scope_id)

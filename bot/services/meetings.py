@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
+from bot.services.dialogs import consume_dialog
 from bot.services.errors import InvalidInput, PermissionDenied, WrongChat
 from bot.services.meeting_model import (
     CHECKIN_EARLY_S,
@@ -140,13 +141,14 @@ class MeetingService(MeetingsPart):
         if draft.capacity is not None and not 1 <= draft.capacity <= MAX_CAPACITY:
             raise InvalidInput("bad_capacity", limit=MAX_CAPACITY)
 
-    async def create(self, actor: Actor, draft: Draft) -> MeetingRow:
+    async def create(self, actor: Actor, draft: Draft, *, dialog: str | None = None) -> MeetingRow:
         """Save the meeting and queue its notices and reminders, all in one transaction."""
         self.require_organiser(actor)
         self.check_draft(draft)
         assert draft.starts_at is not None
         now = self._now()
         async with self.db.transaction() as conn:
+            await consume_dialog(conn, actor, dialog)
             chats = await self._target_chats(conn, actor, draft)
             if not chats:
                 raise InvalidInput("no_targets")
@@ -343,12 +345,13 @@ class MeetingService(MeetingsPart):
             )
         return replace(meeting, status="cancelled")
 
-    async def move(self, actor: Actor, meeting_id: int, starts_at: int) -> MeetingRow:
+    async def move(self, actor: Actor, meeting_id: int, starts_at: int, *, dialog: str | None = None) -> MeetingRow:
         """Move a meeting: its reminders are re-planned for the new time and the chats are told."""
         now = self._now()
         if starts_at <= now:
             raise TimeRefusal(Refusal.PAST)
         async with self.db.transaction() as conn:
+            await consume_dialog(conn, actor, dialog)
             repo = MeetingsRepository(conn)
             meeting = await existing_meeting(repo, meeting_id)
             require_manager(actor, meeting)

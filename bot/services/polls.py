@@ -13,6 +13,7 @@ import aiosqlite
 from bot.clock import Clock, from_ts, to_ts
 from bot.services.actor import Actor
 from bot.services.community import group_scope
+from bot.services.dialogs import consume_dialog
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.poll_spec import Draft, Poll, PollSpec, Toggle, clean_spec, spec_columns
 from storage.applied import AppliedUpdatesRepository
@@ -156,7 +157,9 @@ class PollService:
             return scope
         raise PermissionDenied("backbone")
 
-    async def create(self, actor: Actor, spec: PollSpec, options: Sequence[tuple[str, int | None]]) -> Poll:
+    async def create(
+        self, actor: Actor, spec: PollSpec, options: Sequence[tuple[str, int | None]], *, dialog: str | None = None
+    ) -> Poll:
         """Create a poll in the actor's courtyard chat."""
         scope = await self.require_launcher(actor)
         now = self._now()
@@ -179,6 +182,7 @@ class PollService:
             "created_at": now,
         }
         async with self.db.transaction() as conn:
+            await consume_dialog(conn, actor, dialog)
             repo = PollsRepository(conn)
             poll = await _get(repo, await repo.add(columns, labels))
         assert poll is not None
@@ -446,7 +450,7 @@ class PollService:
                     privately = await self._queue_private_nudges(conn, poll, missing, now, str(now))
         return NudgeResult(poll, missing, privately)
 
-    async def set_outcome(self, actor: Actor, poll_id: int, raw_text: str) -> Poll:
+    async def set_outcome(self, actor: Actor, poll_id: int, raw_text: str, *, dialog: str | None = None) -> Poll:
         """Attach the outcome statement to a closed poll (creator, backbone, social workers)."""
         poll = await self.in_chat(actor, poll_id)
         self.require_outcome_writer(actor, poll)
@@ -456,6 +460,7 @@ class PollService:
         if len(text) > MAX_OUTCOME:
             raise InvalidInput("outcome_too_long", limit=MAX_OUTCOME)
         async with self.db.transaction() as conn:
+            await consume_dialog(conn, actor, dialog)
             repo = PollsRepository(conn)
             await repo.set_outcome(poll_id, text, actor.user_id, self._now())
             updated = await _get(repo, poll_id)

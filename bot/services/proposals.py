@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
 from bot.services.community import group_scope
+from bot.services.dialogs import consume_dialog
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.notes import queue_person_note
 from storage.applied import AppliedUpdatesRepository
@@ -179,7 +180,9 @@ class ProposalService:
         """The person's own proposals (for /me)."""
         return await ProposalsRepository(self.db.reader).by_proposer(user_id)
 
-    async def answer(self, actor: Actor, proposal_id: int, status: str, raw_reason: str) -> Proposal:
+    async def answer(
+        self, actor: Actor, proposal_id: int, status: str, raw_reason: str, *, dialog: str | None = None
+    ) -> Proposal:
         """Backbone or a social worker answers a proposal: accepted, rejected or under study, with a reason."""
         if status not in ANSWERS:
             raise InvalidInput("unknown_answer")
@@ -191,6 +194,7 @@ class ProposalService:
         if len(reason) > MAX_REASON:
             raise InvalidInput("reason_too_long", limit=MAX_REASON)
         async with self.db.transaction() as conn:
+            await consume_dialog(conn, actor, dialog)
             repo = ProposalsRepository(conn)
             now = to_ts(self.clock.now())
             await repo.answer(proposal.id, status, reason, actor.user_id, now)
