@@ -107,7 +107,10 @@ def picker(t: Translator, text: str, yards: list[tuple[int, str]], chosen: set[i
     return body, InlineKeyboardMarkup(rows)
 
 
-async def _show_picker(update: Update, context: BotContext, text: str, chosen: set[int], *, in_place: bool) -> None:
+async def _show_picker(
+    update: Update, context: BotContext, text: str, chosen: set[int], *, in_place: bool
+) -> int | None:
+    """Show the target picker (edited in place, or as a new card); return the new card's message id."""
     t = await tr(update, context)
     services = context.deps.services
     listing, _ = await services.community.listing()
@@ -117,8 +120,9 @@ async def _show_picker(update: Update, context: BotContext, text: str, chosen: s
     query = update.callback_query
     if in_place and query is not None:
         await edit(query, body, markup)
-    else:
-        await reply(update, body, reply_markup=markup)
+        return None
+    card = await reply(update, body, reply_markup=markup)
+    return card.message_id if card is not None else None
 
 
 async def start_broadcast(update: Update, context: BotContext) -> None:
@@ -137,8 +141,10 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
     except DomainError as exc:
         await reply(update, error_text(t, exc))
         return
-    await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, DRAFT, {"text": text, "yards": []})
-    await _show_picker(update, context, text, set(), in_place=False)
+    # The draft remembers its card: a press on an older picker must not send the newest text.
+    card = await _show_picker(update, context, text, set(), in_place=False)
+    state: dict[str, Any] = {"text": text, "yards": [], "card": card}
+    await context.deps.services.people.start_dialog(actor.user_id, actor.chat_id, DRAFT, state)
 
 
 async def replace_draft_text(update: Update, context: BotContext, state: dict[str, Any]) -> None:
@@ -152,8 +158,8 @@ async def replace_draft_text(update: Update, context: BotContext, state: dict[st
     except InvalidInput as exc:
         await reply(update, broadcast_error(t, exc))
         return
-    await context.deps.services.people.start_dialog(user.id, chat.id, DRAFT, {**state, "text": text})
-    await _show_picker(update, context, text, set(state.get("yards", [])), in_place=False)
+    card = await _show_picker(update, context, text, set(state.get("yards", [])), in_place=False)
+    await context.deps.services.people.start_dialog(user.id, chat.id, DRAFT, {**state, "text": text, "card": card})
 
 
 DraftAction = Callable[[Update, BotContext, Press, Actor, dict[str, Any]], Awaitable[None]]
@@ -166,7 +172,9 @@ def on_draft(act: DraftAction) -> Callable[[Update, BotContext, Press], Awaitabl
         actor = await actor_for(update, context)
         actor.require_social_worker()
         pending = await context.deps.services.people.dialog(actor.user_id, actor.chat_id)
-        if pending is None or pending[0] != DRAFT:
+        card = pending[1].get("card") if pending is not None and pending[0] == DRAFT else None
+        shown = press.query.message.message_id if press.query.message is not None else None
+        if pending is None or pending[0] != DRAFT or (card is not None and shown != card):
             await answer(press.query, press.t._("This button is no longer valid."))
             return
         await act(update, context, press, actor, pending[1])

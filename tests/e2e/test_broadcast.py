@@ -147,3 +147,15 @@ async def test_429_is_honoured(h: Harness) -> None:
     per_chat = Counter(c.chat_id for c in h.fake.sent())
     assert per_chat[chats[0].id] == 2  # refused once, delivered once
     assert await h.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'broadcast' AND status = 'sent'") == 3
+
+
+async def test_send_on_an_older_picker_does_not_send_the_newer_text(h: Harness) -> None:
+    for i in range(2):
+        await h.send(b.message(SW, b.group(-1001500000000 - i, f"院落群{i}"), f"/bind 院落{i}"))
+    private = b.private(SW)
+    await h.send(b.message(SW, private, "/broadcast 周六大扫除"))
+    old_card = h.fake.sent(SW.id)[-1].message_id
+    await h.send(b.message(SW, private, "周日改成种花"))  # the draft's text is replaced, a new picker shown
+    await h.send(b.callback(SW, private, cb.BROADCAST.build("all", 0), message_id=old_card))
+    assert await h.scalar("SELECT COUNT(*) FROM broadcasts") == 0
+    assert "失效" in h.fake.answers()[-1].params.get("text", "")
