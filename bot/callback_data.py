@@ -90,7 +90,8 @@ BROADCAST = family("bc", {"all", "yard", "send", "cancel"}, nargs=1)
 REMINDER = family("rm", {"cancel"}, nargs=1)
 # Teams (handlers/teams.py): actions on a team, its settings (team id, value), captain decisions (request number).
 TEAM = family("tm", {"join", "leave", "roster", "set", "call"}, nargs=1)
-TEAM_SET = family("tj", {"cap", "places", "until", "about", "appr", "open", "nodl", "kick", "back"}, nargs=2)
+# "ask" (1 places, 2 deadline, 3 purpose) is how cards posted by older versions ask; new cards name the question.
+TEAM_SET = family("tj", {"cap", "places", "until", "about", "ask", "appr", "open", "nodl", "kick", "back"}, nargs=2)
 TEAM_DECIDE = family("ta", {"ok", "no", "rm"}, nargs=1)
 
 # Meetings (handlers/meetings*.py): wizard, answers, organiser panel and check-in, tasks.

@@ -100,6 +100,15 @@ def asking(kind: str) -> Callable[[Update, BotContext, Press], Coroutine[Any, An
     return ask
 
 
+async def asking_by_number(update: Update, context: BotContext, press: Press) -> None:
+    """A settings card posted by an older version: its question by number (1 places, 2 deadline, 3 purpose)."""
+    kind = {1: CAPACITY, 2: DEADLINE, 3: PURPOSE}.get(press.args[1])
+    if kind is None:
+        await answer(press.query, press.t._("This button is no longer valid."))
+        return
+    await ask_setting(update, context, press.t, await actor_for(update, context), press.args[0], kind)
+
+
 async def ask_setting(
     update: Update, context: BotContext, t: Translator, actor: Actor, team_id: int, kind: str
 ) -> None:
@@ -171,6 +180,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         places=asking(CAPACITY),
         until=asking(DEADLINE),
         about=asking(PURPOSE),
+        ask=asking_by_number,
         appr=set_approval,
         open=set_open,
         nodl=drop_deadline,

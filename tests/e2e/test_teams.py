@@ -521,3 +521,12 @@ async def test_a_note_refused_privately_goes_to_the_group_once(h: Harness) -> No
         (GROUP.id, "sent"),
     ]
     assert await h.scalar("SELECT private_chat FROM users WHERE user_id = ?", UNCLE.id) == 0
+
+
+async def test_a_settings_card_from_an_older_version_still_asks(h: Harness) -> None:
+    await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
+    await h.send(b.message(SW, GROUP, "/newteam 护绿队 10"))
+    team_id = await h.scalar("SELECT id FROM teams")
+    await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("ask", team_id, 2)))  # the old card's 📅 button
+    question = h.fake.last_text(GROUP.id)
+    assert "报名截止" in question or "哪一天" in question, question
