@@ -29,6 +29,7 @@ from handlers.common import (
     tr,
 )
 from handlers.dispatcher import Kind, Outgoing, SendFailure, dispatcher, dispatcher_of
+from handlers.notify import register_note
 from storage.outbox import OutboxItem
 
 
@@ -194,15 +195,14 @@ def render_note(t: Translator, what: str, why: str, text: str, where: Html, nxt:
     )
 
 
-async def draw_note(context: BotContext, item: OutboxItem) -> Outgoing | None:
-    """The creator's note; None once the reminder's row is gone (its chat was forgotten)."""
+async def draw_note(context: BotContext, item: OutboxItem, t: Translator, who: Html | None) -> Outgoing | None:
+    """The creator's note (a mention when it goes to the group); None once the reminder's row is gone."""
     assert item.ref_id is not None
     services = context.deps.services
     about = await services.reminders.about(item.ref_id)
     if about is None:
         return None
     chat_id, text = about
-    t = await chat_translator_for_id(context, item.chat_id)
     if chat_id > 0:
         where = Html(t._("our private chat"))
     else:
@@ -210,7 +210,8 @@ async def draw_note(context: BotContext, item: OutboxItem) -> Outgoing | None:
         where = Html(t._("“{title}”", title=row.title if row and row.title else str(chat_id)))
     raw_next = item.payload.get("next")
     nxt = from_ts(int(raw_next)) if raw_next else None
-    return Outgoing(render_note(t, str(item.payload.get("what")), str(item.payload.get("why")), text, where, nxt))
+    note = render_note(t, str(item.payload.get("what")), str(item.payload.get("why")), text, where, nxt)
+    return Outgoing(f"{who}\n{note}" if who is not None and item.chat_id < 0 else note)
 
 
 async def _repair(app: Application) -> None:  # type: ignore[type-arg]
@@ -230,5 +231,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         Kind(render=draw_reminder, resend_ambiguous=True, on_done=after_reminder, on_failed=reminder_failed),
     )
     # The creator must learn that a reminder did not go out: a duplicate note beats none.
-    outbox.register(REMINDER_NOTE, Kind(render=draw_note, resend_ambiguous=True))
+    register_note(app, REMINDER_NOTE, draw_note)
     app.bot_data.ext.on_startup.append(_repair)

@@ -12,6 +12,7 @@ import aiosqlite
 from bot.clock import Clock, from_ts, to_ts
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.notes import queue_person_note
 from bot.timeparse import Recurrence, read_time
 from storage.broadcasts import RemindersRepository
 from storage.db import Database
@@ -179,13 +180,15 @@ class ReminderService:
                 what, key = "skipped", f"rmn:{reminder_id}:{item.id}"
             if creator_id is None or (gone and creator_id == chat_id):
                 return  # forgotten, or the creator's own private chat is the one that is gone
-            await outbox.add(
-                kind=REMINDER_NOTE,
-                chat_id=creator_id,
-                due_at=now,
+            # Privately if the creator opened a chat with the bot, else in the reminder's group (still there).
+            await queue_person_note(
+                conn,
+                REMINDER_NOTE,
+                user_id=creator_id,
+                group_chat_id=chat_id if chat_id < 0 and not gone else None,
+                payload={"what": what, "why": why, "next": nxt},
                 now=now,
                 ref_id=reminder_id,
-                payload={"what": what, "why": why, "next": nxt},
                 dedupe_key=key,
             )
 

@@ -22,11 +22,12 @@ def reminders_sent(fake: FakeBotAPI) -> list[str]:
 
 def notes(fake: FakeBotAPI) -> list[str]:
     """What the creator was told privately."""
-    return [c.text for c in fake.sent(SW.id) if c.result is not None]
+    return [c.text for c in fake.sent(SW.id) if c.result is not None and "您设的提醒" in c.text]
 
 
 async def weekly(h: Harness) -> int:
     h.clock.current = START
+    await h.send(b.message(SW, b.private(SW), "/start"))  # the creator can be told privately
     await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
     await h.send(b.message(SW, GROUP, "/remind 每周三晚上7点 打扫院子"))
     return int(await h.scalar("SELECT id FROM reminders"))
@@ -107,3 +108,13 @@ async def test_server_errors_and_timeouts_keep_the_reminder(h: Harness) -> None:
     await week(h, 2)
     assert reminders_sent(h.fake) == ["⏰ <b>提醒</b>\n打扫院子"] * 2
     assert len(notes(h.fake)) == 1
+
+
+async def test_a_creator_without_a_private_chat_is_told_in_the_group(h: Harness) -> None:
+    h.clock.current = START
+    await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
+    await h.send(b.message(SW, GROUP, "/remind 每周三晚上7点 打扫院子"))
+    h.fake.fail("500", method="sendMessage", chat_id=GROUP.id, times=5)
+    await week(h, 0)
+    told = [c.text for c in h.fake.sent(GROUP.id) if c.result is not None and "您设的提醒" in c.text]
+    assert len(told) == 1 and f"tg://user?id={SW.id}" in told[0], told
