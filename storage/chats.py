@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.repository import Repository, row_mapper
+from storage.repository import Repository, RowMapper
 from storage.rows import Chat, Courtyard
 
 CHAT_COLS = "chat_id, type, title, community_id, courtyard_id, scope, locale, active"
@@ -11,8 +11,8 @@ CHAT_COLS = "chat_id, type, title, community_id, courtyard_id, scope, locale, ac
 MERGED_KEYS = frozenset({"chat_members", "dialogs", "live_messages", "meeting_chats"})
 
 
-chat_row = row_mapper(Chat)
-_courtyard = row_mapper(Courtyard)
+chat_row = RowMapper(Chat)
+_courtyard = RowMapper(Courtyard)
 _COURTYARD = "SELECT id, community_id, name FROM courtyards"
 
 

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storage.repository import Repository, row_mapper
+from storage.repository import Repository, RowMapper
 
 _COLS = (
     "id, kind, title, place, agenda, starts_at, capacity, target_all, offsets, only_undecided, checkin_code, "
@@ -72,8 +72,8 @@ def _offsets(stored: str) -> tuple[int, ...]:
     return tuple(int(x) for x in json.loads(stored))
 
 
-_meeting = row_mapper(MeetingRow, offsets=_offsets)
-_task = row_mapper(TaskRow)
+_meeting = RowMapper(MeetingRow, offsets=_offsets)
+_task = RowMapper(TaskRow)
 
 
 def _person(row: sqlite3.Row) -> Person:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from storage.repository import Repository, row_mapper
+from storage.repository import Repository, RowMapper
 
 _COLS = "id, kind, ref_id, chat_id, due_at, status, attempts, payload"
 
@@ -24,7 +24,7 @@ class OutboxItem:
     payload: dict[str, Any]
 
 
-_item = row_mapper(OutboxItem, payload=json.loads)
+_item = RowMapper(OutboxItem, payload=json.loads)
 
 
 class OutboxRepository(Repository):

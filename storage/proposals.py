@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.repository import Repository, row_mapper
+from storage.repository import Repository, RowMapper
 
 _COLS = (
     "p.id, p.community_id, p.scope_id, p.number, p.chat_id, p.proposer_id, u.display_name AS proposer_name, "
@@ -33,7 +33,7 @@ class Proposal:
     supports: int
 
 
-_proposal = row_mapper(Proposal)
+_proposal = RowMapper(Proposal)
 
 
 class ProposalsRepository(Repository):

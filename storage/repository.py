@@ -1,10 +1,10 @@
-"""The base of every repository: one connection and the three shapes of a read."""
+"""The base of every repository: one connection, the shapes of a read, and the mapping of rows to types."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, Generic, TypeVar, get_type_hints
 
 import aiosqlite
 
@@ -12,20 +12,38 @@ T = TypeVar("T")
 Params = Iterable[Any] | dict[str, Any]
 
 
-def row_mapper(cls: type[T], **convert: Callable[[Any], Any]) -> Callable[[Any], T]:
-    """A function building a frozen row type from the columns named like its fields (bool fields made bool)."""
-    # Worked out once per type, so a row costs one name lookup per field; columns that are not
-    # plainly a field (a join, a COALESCE) are selected AS the field's name.
-    hints = get_type_hints(cls)
-    spec = [
-        (f.name, convert.get(f.name, bool if hints[f.name] is bool else None))
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-    ]
+class RowMapper(Generic[T]):
+    """Builds a frozen row type from the columns named like its fields (bool fields made bool)."""
 
-    def make(row: Any) -> T:
-        return cls(**{name: (row[name] if conv is None else conv(row[name])) for name, conv in spec})
+    def __init__(self, cls: type[T], **convert: Callable[[Any], Any]) -> None:
+        hints = get_type_hints(cls)
+        self.cls = cls
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        self.names = tuple(f.name for f in fields)
+        self.by_keyword = any(f.kw_only for f in fields)
+        self.convert: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, name in enumerate(self.names):
+            conv = convert.get(name, bool if hints[name] is bool else None)
+            if conv is not None:
+                self.convert.append((i, conv))
 
-    return make
+    def __call__(self, row: Any) -> T:
+        """One row, its columns found by name (any order, other columns too)."""
+        values = [row[name] for name in self.names]
+        return self._make(values)
+
+    def many(self, description: Any, rows: Iterable[Any]) -> list[T]:
+        """Rows of one statement: by position when its columns are exactly the fields in order."""
+        # The names are compared once per statement, so a row costs no name lookups (the vote and
+        # join paths read rows on every press); any other column list falls back to names.
+        if tuple(d[0] for d in description) != self.names:
+            return [self(row) for row in rows]
+        return [self._make(list(row)) for row in rows]
+
+    def _make(self, values: list[Any]) -> T:
+        for i, conv in self.convert:
+            values[i] = conv(values[i])
+        return self.cls(**dict(zip(self.names, values, strict=True))) if self.by_keyword else self.cls(*values)
 
 
 class Repository:
@@ -38,12 +56,15 @@ class Repository:
         """The first row, made into a value; None if there is none."""
         async with self.conn.execute(sql, params) as cur:
             row = await cur.fetchone()
-        return make(row) if row is not None else None
+            if row is None:
+                return None
+            return make.many(cur.description, (row,))[0] if isinstance(make, RowMapper) else make(row)
 
     async def _all(self, sql: str, params: Params, make: Callable[[Any], T]) -> list[T]:
         """Every row, each made into a value."""
         async with self.conn.execute(sql, params) as cur:
-            return [make(r) for r in await cur.fetchall()]
+            rows = await cur.fetchall()
+            return make.many(cur.description, rows) if isinstance(make, RowMapper) else [make(r) for r in rows]
 
     async def _int(self, sql: str, params: Params = ()) -> int:
         """The number in the first column of the first row (a COUNT); 0 when there is no row or it is NULL."""

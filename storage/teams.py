@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.repository import Repository, row_mapper
+from storage.repository import Repository, RowMapper
 
 ACTIVE = ("member", "waitlist", "pending")
 STATUSES = frozenset({"member", "waitlist", "pending", "left", "removed", "declined"})
@@ -69,8 +69,8 @@ class Counts:
     pending: int = 0
 
 
-_team = row_mapper(Team)
-_member = row_mapper(Membership)
+_team = RowMapper(Team)
+_member = RowMapper(Membership)
 
 
 class TeamsRepository(Repository):

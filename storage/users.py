@@ -6,14 +6,14 @@ import asyncio
 
 import aiosqlite
 
-from storage.repository import Repository, row_mapper
+from storage.repository import Repository, RowMapper
 from storage.rows import Dialog, Role, User
 
 DAY_S = 86_400
 _ROLES = "SELECT user_id, role, scope_id, position FROM roles"
-_role = row_mapper(Role)
-_user = row_mapper(User)
-_dialog = row_mapper(Dialog)
+_role = RowMapper(Role)
+_user = RowMapper(User)
+_dialog = RowMapper(Dialog)
 
 
 def _day(now: int) -> int:
