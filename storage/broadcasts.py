@@ -12,12 +12,10 @@ class BroadcastsRepository(Repository):
 
     async def add(self, sender_id: int, report_chat: int, text: str, target_count: int, now: int) -> int:
         """Record a broadcast."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO broadcasts(sender_id, report_chat, text, target_count, created_at) VALUES (?, ?, ?, ?, ?)",
             (sender_id, report_chat, text, target_count, now),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def get(self, broadcast_id: int) -> tuple[int | None, int, str, int, int | None] | None:
         """(sender_id, report_chat, text, target_count, reported_at) of a broadcast."""
@@ -57,13 +55,11 @@ class RemindersRepository(Repository):
         self, chat_id: int, creator_id: int, text: str, next_at: int, recurrence: str | None, now: int
     ) -> int:
         """Record a reminder."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO reminders(chat_id, creator_id, text, next_at, recurrence, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (chat_id, creator_id, text, next_at, recurrence, now),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def get(self, reminder_id: int) -> tuple[int, int | None, str, int | None, str | None, bool] | None:
         """(chat_id, creator_id, text, next_at, recurrence, active) of a reminder."""

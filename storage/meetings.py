@@ -86,7 +86,7 @@ class MeetingsRepository(Repository):
     # -- meetings -----------------------------------------------------------------
     async def add(self, new: NewMeeting, now: int) -> int:
         """Insert a meeting and return its id."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO meetings(community_id, kind, title, place, agenda, starts_at, capacity, target_all, offsets, "
             "only_undecided, checkin_code, organiser_id, origin_chat, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -108,8 +108,6 @@ class MeetingsRepository(Repository):
                 now,
             ),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def add_chats(self, meeting_id: int, chat_ids: Iterable[int]) -> None:
         """Record where the meeting is announced."""
@@ -319,13 +317,11 @@ class MeetingsRepository(Repository):
 
     async def add_task(self, meeting_id: int, text: str, owner_id: int, due_at: int, created_by: int, now: int) -> int:
         """Insert a task from the minutes."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO meeting_tasks(meeting_id, text, owner_id, due_at, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (meeting_id, text, owner_id, due_at, created_by, now),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def task(self, task_id: int) -> TaskRow | None:
         """One task with its owner's name."""

@@ -65,13 +65,11 @@ class ProposalsRepository(Repository):
         now: int,
     ) -> int:
         """Insert a proposal."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO proposals(community_id, scope_id, number, chat_id, proposer_id, title, norm_title, "
             "photo_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (community_id, scope_id, number, chat_id, proposer_id, title, norm_title, photo_file_id, now),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def get(self, proposal_id: int) -> Proposal | None:
         """One proposal with its support count."""

@@ -66,6 +66,12 @@ class Repository:
             rows = await cur.fetchall()
             return make.many(cur.description, rows) if isinstance(make, RowMapper) else [make(r) for r in rows]
 
+    async def _insert(self, sql: str, params: Params) -> int:
+        """Run an INSERT of one row and return the new row's id."""
+        cur = await self.conn.execute(sql, params)
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
     async def _int(self, sql: str, params: Params = ()) -> int:
         """The number in the first column of the first row (a COUNT); 0 when there is no row or it is NULL."""
         async with self.conn.execute(sql, params) as cur:

@@ -179,11 +179,9 @@ class TeamsRepository(Repository):
         )
 
     async def _event(self, team_id: int, user_id: int, status: str, now: int) -> int:
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO team_events(team_id, user_id, status, at) VALUES (?, ?, ?, ?)", (team_id, user_id, status, now)
         )
-        assert cur.lastrowid is not None
-        return int(cur.lastrowid)
 
     async def count(self, team_id: int, status: str) -> int:
         """How many people of a team are in a state (kept by triggers, see 0008_team_counts)."""
