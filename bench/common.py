@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import resource
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +43,22 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def in_child(module: str, folder: Path, timeout: float) -> dict[str, Any]:
+    """Run `module._child(folder)` in a fresh Python process and return the JSON it prints last."""
+    # A fresh process, so the figures (start-up time, memory, cold caches) are not this one's.
+    out = subprocess.run(
+        [sys.executable, "-c", f"from {module} import _child; _child({str(folder)!r})"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def percentile(values: list[float], q: float) -> float:

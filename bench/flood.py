@@ -16,11 +16,11 @@ from telegram.ext import AIORateLimiter
 
 from bench.common import bench_config, emit
 from tests import builders as b
+from tests.cast import SW
 from tests.fakes import FakeBotAPI
-from tests.harness import SOCIAL_WORKER_ID, Harness
+from tests.harness import Harness
 
 RETRY_S = 5
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
 BUSY, QUIET = b.group(-1001000000001, "碧水苑居民群"), b.group(-1001000000002, "红原居民群")
 
 

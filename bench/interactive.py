@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,9 @@ from bench.common import bench_config, emit, percentile
 from bot import callback_data as cb
 from bot.context import BotContext
 from tests import builders as b
+from tests.cast import GROUP, SW, bind
 from tests.fakes import FakeBotAPI
-from tests.harness import SOCIAL_WORKER_ID, Harness
-
-GROUP = b.group(-1001000000001, "碧水苑居民群")
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
+from tests.harness import Harness
 
 
 async def _answer_only(update: Update, context: BotContext) -> None:
@@ -29,6 +27,14 @@ async def _answer_only(update: Update, context: BotContext) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer()
     raise ApplicationHandlerStop
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a benchmark presses: a set-up on a fresh bot, then n presses made from the state it returns."""
+
+    prepare: Callable[[Harness], Awaitable[Any]]
+    make: Callable[[Any, int], list[dict[str, Any]]]
 
 
 async def _press_all(h: Harness, presses: list[dict[str, Any]], rate: float | None = None) -> tuple[float, list[float]]:
@@ -63,8 +69,7 @@ async def _press_all(h: Harness, presses: list[dict[str, Any]], rate: float | No
 
 async def _run(
     folder: Path,
-    prepare: Callable[[Harness], Any],
-    make: Callable[[Any, int], list[dict[str, Any]]],
+    work: Workload,
     n: int,
     variant: str,
     rate: float | None = None,
@@ -72,7 +77,7 @@ async def _run(
     """One run of a variant: "real" (the feature), "app" (its handler only answers), "ptb" (bare PTB answers),
     or "nojournal" (the feature without the update journal)."""
     async with Harness(bench_config(folder, telegram={"concurrent_updates": 64}), FakeBotAPI()) as h:
-        state = await prepare(h)
+        state = await work.prepare(h)
         if variant == "app":
             # The same Application (middleware included) with the feature's handler replaced by one that answers.
             h.app.handlers[0].insert(0, CallbackQueryHandler(_answer_only))
@@ -82,13 +87,13 @@ async def _run(
         elif variant == "nojournal":
             # The feature without the update journal: what storing and marking each update costs.
             h.app.bot_data.journal = h.app.update_queue.journal = None
-        presses = make(h, n) if state is None else make(state, n)
+        presses = work.make(h, n) if state is None else work.make(state, n)
         elapsed, latencies = await _press_all(h, presses, rate)
         return elapsed, latencies, h
 
 
 async def _prepare_team(h: Harness) -> tuple[Harness, int]:
-    await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
+    await bind(h)
     await h.send(b.message(SW, GROUP, "/newteam 启明花园护卫队 300"))
     team_id = int(await h.scalar("SELECT id FROM teams"))
     return h, team_id
@@ -100,7 +105,7 @@ def _joins(state: tuple[Harness, int], n: int) -> list[dict[str, Any]]:
 
 
 async def _prepare_poll(h: Harness) -> tuple[Harness, int, int]:
-    await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
+    await bind(h)
     await h.send(b.message(SW, GROUP, "/vote 选哪个主题 | 汉藏文化融合 | 碧水蓝天 | 环境美化 | 院落花园"))
     card = h.fake.sent(GROUP.id)[-1]
     await h.send(b.callback(SW, GROUP, cb.POLL_DRAFT.build("go", 0), message_id=card.message_id))
@@ -138,8 +143,7 @@ class Rounds:
 
 async def _rounds(
     folder: Path,
-    prepare: Callable[[Harness], Any],
-    make: Callable[[Any, int], list[dict[str, Any]]],
+    work: Workload,
     n: int,
     rounds: int,
     variants: tuple[str, ...],
@@ -152,12 +156,12 @@ async def _rounds(
     the per-round ratios compare like with like.
     """
     for variant in variants:
-        await _run(folder / f"warm-{variant}", prepare, make, n, variant=variant)
+        await _run(folder / f"warm-{variant}", work, n, variant=variant)
     result = Rounds({v: [] for v in variants})
     for index in range(rounds):
         order = variants if index % 2 == 0 else tuple(reversed(variants))
         for variant in order:
-            seconds, latencies, _ = await _run(folder / f"{variant}-{index}", prepare, make, n, variant=variant)
+            seconds, latencies, _ = await _run(folder / f"{variant}-{index}", work, n, variant=variant)
             result.times[variant].append(seconds)
             if variant == "real":
                 result.latencies.extend(latencies)
@@ -166,15 +170,14 @@ async def _rounds(
 
 async def _paced(
     folder: Path,
-    prepare: Callable[[Harness], Any],
-    make: Callable[[Any, int], list[dict[str, Any]]],
+    work: Workload,
     n: int,
     rate: float,
 ) -> tuple[list[float], list[float]]:
     """p50 and p99 latency (seconds) of each of three runs at a steady rate."""
     p50s, p99s = [], []
     for index in range(3):
-        _, latencies, _ = await _run(folder / f"paced-{index}", prepare, make, n, variant="real", rate=rate)
+        _, latencies, _ = await _run(folder / f"paced-{index}", work, n, variant="real", rate=rate)
         p50s.append(percentile(latencies, 50))
         p99s.append(percentile(latencies, 99))
     return p50s, p99s
@@ -183,8 +186,7 @@ async def _paced(
 async def bench_interactive(
     folder: Path,
     name: str,
-    prepare: Callable[[Harness], Any],
-    make: Callable[[Any, int], list[dict[str, Any]]],
+    work: Workload,
     n: int,
     rounds: int,
     *,
@@ -192,7 +194,7 @@ async def bench_interactive(
 ) -> None:
     """Ratios against the floor(s), medians over rounds, then latency at a steady half of the throughput."""
     variants = ("ptb", "app", "real", "nojournal") if bare else ("app", "real")
-    result = await _rounds(folder / name, prepare, make, n, rounds, variants)
+    result = await _rounds(folder / name, work, n, rounds, variants)
     ratios = result.ratios("app")
     emit(f"{name}_presses", n, "presses per run")
     emit(f"{name}_rounds", rounds, "rounds")
@@ -214,13 +216,13 @@ async def bench_interactive(
     # Latency at a steady load of half the measured throughput (a burst only measures queueing),
     # then at three quarters of it, where the queue starts to show.
     paced = result.per_s("real", n) / 2
-    p50s, p99s = await _paced(folder / f"{name}-paced", prepare, make, n, paced)
+    p50s, p99s = await _paced(folder / f"{name}-paced", work, n, paced)
     emit(f"{name}_paced_rate", paced, "presses/s")
     emit(f"{name}_p50_ms", statistics.median(p50s) * 1000, "ms (median of 3 runs)")
     emit(f"{name}_p99_ms", statistics.median(p99s) * 1000, "ms (median of 3 runs)")
     emit(f"{name}_p99_worst_ms", max(p99s) * 1000, "ms")
     busy = result.per_s("real", n) * 3 / 4
-    p50s, p99s = await _paced(folder / f"{name}-busy", prepare, make, n, busy)
+    p50s, p99s = await _paced(folder / f"{name}-busy", work, n, busy)
     emit(f"{name}_busy_rate", busy, "presses/s")
     emit(f"{name}_busy_p50_ms", statistics.median(p50s) * 1000, "ms (median of 3 runs)")
     emit(f"{name}_busy_p99_ms", statistics.median(p99s) * 1000, "ms (median of 3 runs)")
@@ -229,5 +231,5 @@ async def bench_interactive(
 def run(folder: Path, quick: bool) -> None:
     """Run the interactive benchmarks."""
     n, rounds = (500, 3) if quick else (1000, 9)
-    asyncio.run(bench_interactive(folder, "join", _prepare_team, _joins, n, rounds, bare=True))
-    asyncio.run(bench_interactive(folder, "vote", _prepare_poll, _votes, n, rounds, bare=False))
+    asyncio.run(bench_interactive(folder, "join", Workload(_prepare_team, _joins), n, rounds, bare=True))
+    asyncio.run(bench_interactive(folder, "vote", Workload(_prepare_poll, _votes), n, rounds, bare=False))

@@ -40,6 +40,15 @@ async def _seed_chats(h: Harness, count: int) -> None:
         )
 
 
+def _emit_delivery(name: str, elapsed: float, floor: float, fake: FakeBotAPI, per_chat: Counter[int]) -> None:
+    """The figures of one bulk delivery: its time against Telegram's floor, 429s and the most sent to one chat."""
+    emit(f"{name}_seconds", elapsed, "s")
+    emit(f"{name}_floor_seconds", floor, "s")
+    emit(f"{name}_ratio", elapsed / floor, "x")
+    emit(f"{name}_429", fake.violations, "answers")
+    emit(f"{name}_max_per_chat", max(per_chat.values()), "messages")
+
+
 async def bench_broadcast(folder: Path, chats: int) -> None:
     """Time one notice to many chats; compare with the floor Telegram's limits allow."""
     fake = FakeBotAPI()
@@ -54,13 +63,8 @@ async def bench_broadcast(folder: Path, chats: int) -> None:
         await dispatcher_of(h.app).drain(h.context, max_wait=600)
         elapsed = time.perf_counter() - start
         per_chat = Counter(c.chat_id for c in fake.sent() if c.chat_id != SOCIAL_WORKER_ID)
-    floor = floor_seconds(chats, telegram)
     emit("broadcast_chats", chats, "chats")
-    emit("broadcast_seconds", elapsed, "s")
-    emit("broadcast_floor_seconds", floor, "s")
-    emit("broadcast_ratio", elapsed / floor, "x")
-    emit("broadcast_429", fake.violations, "answers")
-    emit("broadcast_max_per_chat", max(per_chat.values()), "messages")
+    _emit_delivery("broadcast", elapsed, floor_seconds(chats, telegram), fake, per_chat)
     emit("broadcast_chats_reached", len(per_chat), "chats")
 
 
@@ -94,13 +98,8 @@ async def bench_reminders(folder: Path, count: int) -> None:
         await dispatcher_of(h.app).drain(h.context, max_wait=1200)
         elapsed = time.perf_counter() - start
         per_chat = Counter(c.chat_id for c in fake.sent())
-    floor = floor_seconds(count, telegram)
     emit("reminder_count", count, "reminders")
-    emit("reminder_seconds", elapsed, "s")
-    emit("reminder_floor_seconds", floor, "s")
-    emit("reminder_ratio", elapsed / floor, "x")
-    emit("reminder_429", fake.violations, "answers")
-    emit("reminder_max_per_chat", max(per_chat.values()), "messages")
+    _emit_delivery("reminder", elapsed, floor_seconds(count, telegram), fake, per_chat)
     emit("reminder_delivered", len(per_chat), "chats")
 
 

@@ -6,13 +6,11 @@ import asyncio
 import json
 import random
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.common import bench_config, emit, percentile, rss_mb
+from bench.common import bench_config, emit, in_child, percentile, rss_mb
 from bot.clock import to_ts
 from tests import builders as b
 from tests.fakes import FakeBotAPI, FakeClock
@@ -287,16 +285,7 @@ def run(folder: Path, quick: bool) -> None:
     emit("scale_courtyards", counts["courtyards"], "courtyards")
     emit("scale_residents", counts["residents"], "residents")
     emit("scale_participation_rows", acts, "rows")
-    out = subprocess.run(
-        [sys.executable, "-c", f"from bench.scale import _child; _child({str(folder)!r})"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if out.returncode:
-        raise RuntimeError(out.stderr[-3000:])
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    figures = in_child("bench.scale", folder, timeout=600)
     emit("stats_query_p50_ms", figures["query_p50"], "ms")
     emit("stats_p50_ms", figures["full_p50"], "ms")
     emit("stats_p99_ms", figures["full_p99"], "ms")

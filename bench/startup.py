@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from bench.common import bench_config, emit, rss_mb
+from bench.common import bench_config, emit, in_child, rss_mb
 from bot.clock import to_ts
 from tests.fakes import FakeBotAPI, FakeClock
 from tests.harness import Harness
@@ -62,28 +60,17 @@ def _child(folder: str) -> None:
     print(json.dumps({"seconds": elapsed, "rss_mb": rss_mb()}))
 
 
-def _in_child(folder: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", f"from bench.startup import _child; _child({str(folder)!r})"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def run(folder: Path, quick: bool) -> None:
     """Seed pending reminders, then measure start-up and memory in fresh processes."""
     idle_folder = folder / "idle"
     idle_folder.mkdir(parents=True)
-    idle = _in_child(idle_folder)
+    idle = in_child("bench.startup", idle_folder, timeout=300)
     emit("idle_rss", idle["rss_mb"], "MB")
     count = 20_000 if quick else 100_000
     busy = folder / "busy"
     busy.mkdir(parents=True)
     asyncio.run(_seed(busy, count))
-    result = _in_child(busy)
+    result = in_child("bench.startup", busy, timeout=300)
     emit("startup_pending_reminders", count, "reminders")
     emit("startup_seconds", result["seconds"], "s")
     emit("startup_rss", result["rss_mb"], "MB")

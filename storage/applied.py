@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from storage.repository import Repository
 
 KEEP_S = 86_400  # redelivery happens within minutes of a crash; a day is ample
 PRUNE_EVERY = 512
 
 
-class AppliedUpdatesRepository:
+class AppliedUpdatesRepository(Repository):
     """Rows of applied_updates; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def claim(self, update_id: int, now: int) -> bool:
         """Record that this update's change is being applied; False if it already was."""

@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
+from storage.chats import CHAT_COLS, chat_row
+from storage.repository import Repository
 from storage.rows import Chat
 
 
-class BroadcastsRepository:
+class BroadcastsRepository(Repository):
     """Rows of broadcasts; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def add(self, sender_id: int, report_chat: int, text: str, target_count: int, now: int) -> int:
         """Record a broadcast."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO broadcasts(sender_id, report_chat, text, target_count, created_at) VALUES (?, ?, ?, ?, ?)",
             (sender_id, report_chat, text, target_count, now),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def get(self, broadcast_id: int) -> tuple[int | None, int, str, int, int | None] | None:
         """(sender_id, report_chat, text, target_count, reported_at) of a broadcast."""
-        async with self.conn.execute(
+        return await self._one(
             "SELECT sender_id, report_chat, text, target_count, reported_at FROM broadcasts WHERE id = ?",
             (broadcast_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        return (row[0], row[1], row[2], row[3], row[4]) if row else None
+            lambda r: (r[0], r[1], r[2], r[3], r[4]),
+        )
 
     async def mark_reported(self, broadcast_id: int, now: int) -> bool:
         """Claim the right to send the report (once)."""
@@ -40,58 +34,48 @@ class BroadcastsRepository:
 
     async def unreported(self) -> list[int]:
         """Ids of broadcasts whose delivery report has not been queued yet."""
-        async with self.conn.execute("SELECT id FROM broadcasts WHERE reported_at IS NULL ORDER BY id") as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return await self._all(
+            "SELECT id FROM broadcasts WHERE reported_at IS NULL ORDER BY id", (), lambda r: int(r[0])
+        )
 
     async def targets(self, community_id: int, courtyard_ids: list[int] | None) -> list[Chat]:
         """Active chats bound to the chosen courtyards (None: every courtyard and community-wide chat)."""
-        sql = (
-            "SELECT chat_id, type, title, community_id, courtyard_id, scope, locale, active FROM chats "
-            "WHERE community_id = ? AND scope != 'none' AND active = 1"
-        )
+        sql = f"SELECT {CHAT_COLS} FROM chats WHERE community_id = ? AND scope != 'none' AND active = 1"
         params: list[object] = [community_id]
         if courtyard_ids is not None:
             sql += f" AND courtyard_id IN ({','.join('?' * len(courtyard_ids))})"
             params.extend(courtyard_ids)
-        async with self.conn.execute(sql + " ORDER BY chat_id", params) as cur:
-            rows = await cur.fetchall()
-        return [Chat(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows]
+        return await self._all(sql + " ORDER BY chat_id", params, chat_row)
 
 
-class RemindersRepository:
+class RemindersRepository(Repository):
     """Rows of reminders; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def add(
         self, chat_id: int, creator_id: int, text: str, next_at: int, recurrence: str | None, now: int
     ) -> int:
         """Record a reminder."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO reminders(chat_id, creator_id, text, next_at, recurrence, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (chat_id, creator_id, text, next_at, recurrence, now),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def get(self, reminder_id: int) -> tuple[int, int | None, str, int | None, str | None, bool] | None:
         """(chat_id, creator_id, text, next_at, recurrence, active) of a reminder."""
-        async with self.conn.execute(
+        return await self._one(
             "SELECT chat_id, creator_id, text, next_at, recurrence, active FROM reminders WHERE id = ?",
             (reminder_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        return (row[0], row[1], row[2], row[3], row[4], bool(row[5])) if row else None
+            lambda r: (r[0], r[1], r[2], r[3], r[4], bool(r[5])),
+        )
 
     async def active_in(self, chat_id: int) -> list[tuple[int, str, int | None, str | None]]:
         """(id, text, next_at, recurrence) of a chat's active reminders, soonest first."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT id, text, next_at, recurrence FROM reminders WHERE chat_id = ? AND active = 1 ORDER BY next_at",
             (chat_id,),
-        ) as cur:
-            return [(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+            lambda r: (r[0], r[1], r[2], r[3]),
+        )
 
     async def set_next(self, reminder_id: int, next_at: int | None) -> None:
         """Move a reminder on (None: a one-off that is done)."""
@@ -106,9 +90,10 @@ class RemindersRepository:
 
     async def recurring_without_pending(self) -> list[tuple[int, int, int | None, str]]:
         """Active recurring reminders with no queued occurrence: (id, chat_id, next_at, recurrence)."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT r.id, r.chat_id, r.next_at, r.recurrence FROM reminders r WHERE r.active = 1 "
             "AND r.recurrence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'reminder' "
-            "AND o.ref_id = r.id AND o.status IN ('pending', 'sending'))"
-        ) as cur:
-            return [(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+            "AND o.ref_id = r.id AND o.status IN ('pending', 'sending'))",
+            (),
+            lambda r: (r[0], r[1], r[2], r[3]),
+        )

@@ -2,63 +2,37 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-import aiosqlite
-
+from storage.repository import Repository, RowMapper
 from storage.rows import Chat, Courtyard
 
-_CHAT_COLS = "chat_id, type, title, community_id, courtyard_id, scope, locale, active"
+CHAT_COLS = "chat_id, type, title, community_id, courtyard_id, scope, locale, active"
 # The tables whose unique key includes a chat id: a migration that merges two chats resolves their
 # clashes (ChatsRepository._merge_keyed_rows); tests/unit/test_chat_merge.py keeps this list complete.
 MERGED_KEYS = frozenset({"chat_members", "dialogs", "live_messages", "meeting_chats"})
 
 
-def _chat(row: sqlite3.Row) -> Chat:
-    return Chat(
-        chat_id=row["chat_id"],
-        type=row["type"],
-        title=row["title"],
-        community_id=row["community_id"],
-        courtyard_id=row["courtyard_id"],
-        scope=row["scope"],
-        locale=row["locale"],
-        active=bool(row["active"]),
-    )
+chat_row = RowMapper(Chat)
+_courtyard = RowMapper(Courtyard)
+_COURTYARD = "SELECT id, community_id, name FROM courtyards"
 
 
-class ChatsRepository:
+class ChatsRepository(Repository):
     """Rows of communities, courtyards and chats; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def ensure_community(self, name: str, now: int) -> int:
         """Return the id of the community with this name, creating it if needed."""
         await self.conn.execute(
             "INSERT INTO communities(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING", (name, now)
         )
-        async with self.conn.execute("SELECT id FROM communities WHERE name = ?", (name,)) as cur:
-            row = await cur.fetchone()
-        assert row is not None
-        return int(row[0])
+        return await self._int("SELECT id FROM communities WHERE name = ?", (name,))
 
     async def courtyard_by_name(self, community_id: int, name: str) -> Courtyard | None:
         """Find a courtyard by its exact name."""
-        async with self.conn.execute(
-            "SELECT id, community_id, name FROM courtyards WHERE community_id = ? AND name = ?",
-            (community_id, name),
-        ) as cur:
-            row = await cur.fetchone()
-        return Courtyard(row["id"], row["community_id"], row["name"]) if row else None
+        return await self._one(f"{_COURTYARD} WHERE community_id = ? AND name = ?", (community_id, name), _courtyard)
 
     async def courtyard(self, courtyard_id: int) -> Courtyard | None:
         """Find a courtyard by id."""
-        async with self.conn.execute(
-            "SELECT id, community_id, name FROM courtyards WHERE id = ?", (courtyard_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        return Courtyard(row["id"], row["community_id"], row["name"]) if row else None
+        return await self._one(f"{_COURTYARD} WHERE id = ?", (courtyard_id,), _courtyard)
 
     async def create_courtyard(self, community_id: int, name: str, now: int) -> Courtyard:
         """Insert a courtyard (or return the existing one of that name)."""
@@ -73,17 +47,11 @@ class ChatsRepository:
 
     async def courtyards(self, community_id: int) -> list[Courtyard]:
         """All courtyards of a community, by name."""
-        async with self.conn.execute(
-            "SELECT id, community_id, name FROM courtyards WHERE community_id = ? ORDER BY name",
-            (community_id,),
-        ) as cur:
-            return [Courtyard(r["id"], r["community_id"], r["name"]) for r in await cur.fetchall()]
+        return await self._all(f"{_COURTYARD} WHERE community_id = ? ORDER BY name", (community_id,), _courtyard)
 
     async def get(self, chat_id: int) -> Chat | None:
         """Return one chat."""
-        async with self.conn.execute(f"SELECT {_CHAT_COLS} FROM chats WHERE chat_id = ?", (chat_id,)) as cur:
-            row = await cur.fetchone()
-        return _chat(row) if row else None
+        return await self._one(f"SELECT {CHAT_COLS} FROM chats WHERE chat_id = ?", (chat_id,), chat_row)
 
     async def upsert(self, chat_id: int, type_: str, title: str, now: int, *, active: bool | None = None) -> None:
         """Record a chat the bot has seen; keep its binding and settings."""
@@ -133,11 +101,11 @@ class ChatsRepository:
 
     async def bound_chats(self, community_id: int) -> list[Chat]:
         """All chats bound to a courtyard or the community."""
-        async with self.conn.execute(
-            f"SELECT {_CHAT_COLS} FROM chats WHERE community_id = ? AND scope != 'none' ORDER BY chat_id",
+        return await self._all(
+            f"SELECT {CHAT_COLS} FROM chats WHERE community_id = ? AND scope != 'none' ORDER BY chat_id",
             (community_id,),
-        ) as cur:
-            return [_chat(r) for r in await cur.fetchall()]
+            chat_row,
+        )
 
     async def migrate(self, old_id: int, new_id: int, now: int) -> bool:
         """Merge a group into its new supergroup id, deleting nothing but duplicates; False if old is unknown."""
@@ -166,11 +134,12 @@ class ChatsRepository:
 
     async def _chat_references(self) -> list[tuple[str, str]]:
         """(table, column) of every column that references chats(chat_id), read from the schema."""
-        async with self.conn.execute(
+        return await self._all(
             'SELECT m.name, f."from" FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f '
-            "WHERE m.type = 'table' AND f.\"table\" = 'chats' ORDER BY m.name, f.\"from\""
-        ) as cur:
-            return [(str(r[0]), str(r[1])) for r in await cur.fetchall()]
+            "WHERE m.type = 'table' AND f.\"table\" = 'chats' ORDER BY m.name, f.\"from\"",
+            (),
+            lambda r: (str(r[0]), str(r[1])),
+        )
 
     async def _merge_keyed_rows(self, old_id: int, new_id: int) -> None:
         """Where both ids have a row for the same key, fold the old one into the new and drop it."""

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from storage.repository import Repository
 
 
-class LiveMessagesRepository:
+class LiveMessagesRepository(Repository):
     """Rows of live_messages; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def add(self, chat_id: int, message_id: int, kind: str, entity_id: int, now: int) -> None:
         """Remember a message that shows an entity's live state."""
@@ -21,11 +18,11 @@ class LiveMessagesRepository:
 
     async def for_entity(self, kind: str, entity_id: int) -> list[tuple[int, int]]:
         """(chat_id, message_id) of every live message of an entity."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT chat_id, message_id FROM live_messages WHERE kind = ? AND entity_id = ? ORDER BY created_at",
             (kind, entity_id),
-        ) as cur:
-            return [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+            lambda r: (int(r[0]), int(r[1])),
+        )
 
     async def remove(self, chat_id: int, message_id: int) -> None:
         """Stop updating a message (deleted, or replaced by a newer one)."""

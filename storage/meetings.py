@@ -7,13 +7,13 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import aiosqlite
+from storage.repository import Repository, RowMapper
 
 _COLS = (
     "id, kind, title, place, agenda, starts_at, capacity, target_all, offsets, only_undecided, checkin_code, "
     "status, organiser_id, origin_chat, decisions, minutes_at, updated_at"
 )
-_TASK_COLS = "t.id, t.meeting_id, t.text, t.owner_id, u.display_name, t.due_at, t.done_at"
+_TASK_COLS = "t.id, t.meeting_id, t.text, t.owner_id, u.display_name AS owner_name, t.due_at, t.done_at"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,46 +68,25 @@ class TaskRow:
     done_at: int | None
 
 
-def _meeting(row: sqlite3.Row) -> MeetingRow:
-    return MeetingRow(
-        id=row["id"],
-        kind=row["kind"],
-        title=row["title"],
-        place=row["place"],
-        agenda=row["agenda"],
-        starts_at=row["starts_at"],
-        capacity=row["capacity"],
-        target_all=bool(row["target_all"]),
-        offsets=tuple(int(x) for x in json.loads(row["offsets"])),
-        only_undecided=bool(row["only_undecided"]),
-        checkin_code=row["checkin_code"],
-        status=row["status"],
-        organiser_id=row["organiser_id"],
-        origin_chat=row["origin_chat"],
-        decisions=row["decisions"],
-        minutes_at=row["minutes_at"],
-        updated_at=row["updated_at"],
-    )
+def _offsets(stored: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in json.loads(stored))
 
 
-def _task(row: sqlite3.Row) -> TaskRow:
-    return TaskRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+_meeting = RowMapper(MeetingRow, offsets=_offsets)
+_task = RowMapper(TaskRow)
 
 
 def _person(row: sqlite3.Row) -> Person:
     return Person(int(row[0]), str(row[1]), bool(row[2]))
 
 
-class MeetingsRepository:
+class MeetingsRepository(Repository):
     """Rows of meetings and everything hanging off them; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     # -- meetings -----------------------------------------------------------------
     async def add(self, new: NewMeeting, now: int) -> int:
         """Insert a meeting and return its id."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO meetings(community_id, kind, title, place, agenda, starts_at, capacity, target_all, offsets, "
             "only_undecided, checkin_code, organiser_id, origin_chat, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -129,8 +108,6 @@ class MeetingsRepository:
                 now,
             ),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def add_chats(self, meeting_id: int, chat_ids: Iterable[int]) -> None:
         """Record where the meeting is announced."""
@@ -141,25 +118,24 @@ class MeetingsRepository:
 
     async def get(self, meeting_id: int) -> MeetingRow | None:
         """One meeting."""
-        async with self.conn.execute(f"SELECT {_COLS} FROM meetings WHERE id = ?", (meeting_id,)) as cur:
-            row = await cur.fetchone()
-        return _meeting(row) if row else None
+        return await self._one(f"SELECT {_COLS} FROM meetings WHERE id = ?", (meeting_id,), _meeting)
 
     async def chats(self, meeting_id: int) -> list[int]:
         """The chats a meeting is announced in."""
-        async with self.conn.execute(
-            "SELECT chat_id FROM meeting_chats WHERE meeting_id = ? ORDER BY chat_id", (meeting_id,)
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return await self._all(
+            "SELECT chat_id FROM meeting_chats WHERE meeting_id = ? ORDER BY chat_id",
+            (meeting_id,),
+            lambda r: int(r[0]),
+        )
 
     async def courtyard_names(self, meeting_id: int) -> list[str]:
         """Names of the courtyards whose chats get the meeting."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT DISTINCT y.name FROM meeting_chats mc JOIN chats c ON c.chat_id = mc.chat_id "
             "JOIN courtyards y ON y.id = c.courtyard_id WHERE mc.meeting_id = ? ORDER BY y.name",
             (meeting_id,),
-        ) as cur:
-            return [str(r[0]) for r in await cur.fetchall()]
+            lambda r: str(r[0]),
+        )
 
     async def upcoming(self, community_id: int, since: int, limit: int, chat_id: int | None = None) -> list[MeetingRow]:
         """Scheduled meetings starting after `since`, soonest first (only those announced in chat_id if given)."""
@@ -168,8 +144,7 @@ class MeetingsRepository:
         if chat_id is not None:
             sql += " AND id IN (SELECT meeting_id FROM meeting_chats WHERE chat_id = ?)"
             params.append(chat_id)
-        async with self.conn.execute(sql + " ORDER BY starts_at, id LIMIT ?", [*params, limit]) as cur:
-            return [_meeting(r) for r in await cur.fetchall()]
+        return await self._all(sql + " ORDER BY starts_at, id LIMIT ?", [*params, limit], _meeting)
 
     async def recent_started(
         self, community_id: int, since: int, now: int, organiser_id: int | None
@@ -183,37 +158,34 @@ class MeetingsRepository:
         if organiser_id is not None:
             sql += " AND organiser_id = ?"
             params.append(organiser_id)
-        async with self.conn.execute(sql + " ORDER BY starts_at DESC, id DESC LIMIT 10", params) as cur:
-            return [_meeting(r) for r in await cur.fetchall()]
+        return await self._all(sql + " ORDER BY starts_at DESC, id DESC LIMIT 10", params, _meeting)
 
     async def answered_upcoming(self, user_id: int, since: int, limit: int) -> list[tuple[MeetingRow, str]]:
         """Scheduled meetings starting after `since` that the person said yes or maybe to."""
         cols = ", ".join(f"m.{c.strip()}" for c in _COLS.split(","))
-        async with self.conn.execute(
+        return await self._all(
             f"SELECT {cols}, r.answer AS answer FROM meetings m JOIN meeting_rsvps r ON r.meeting_id = m.id "
             "WHERE r.user_id = ? AND r.answer IN ('yes', 'maybe') AND m.status = 'scheduled' AND m.starts_at >= ? "
             "ORDER BY m.starts_at, m.id LIMIT ?",
             (user_id, since, limit),
-        ) as cur:
-            return [(_meeting(r), str(r["answer"])) for r in await cur.fetchall()]
+            lambda r: (_meeting(r), str(r["answer"])),
+        )
 
     async def code_taken(self, code: str, low: int, high: int) -> bool:
         """Whether a scheduled meeting starting between low and high already uses this code."""
-        async with self.conn.execute(
+        return await self._exists(
             "SELECT 1 FROM meetings WHERE checkin_code = ? AND status = 'scheduled' AND starts_at BETWEEN ? AND ?",
             (code, low, high),
-        ) as cur:
-            return await cur.fetchone() is not None
+        )
 
     async def by_code(self, community_id: int, code: str, low: int, high: int) -> MeetingRow | None:
         """The scheduled meeting with this code starting between low and high."""
-        async with self.conn.execute(
+        return await self._one(
             f"SELECT {_COLS} FROM meetings WHERE community_id = ? AND checkin_code = ? AND status = 'scheduled' "
             "AND starts_at BETWEEN ? AND ? ORDER BY starts_at DESC LIMIT 1",
             (community_id, code, low, high),
-        ) as cur:
-            row = await cur.fetchone()
-        return _meeting(row) if row else None
+            _meeting,
+        )
 
     async def cancel(self, meeting_id: int, now: int) -> bool:
         """Mark a meeting cancelled; False if it already was."""
@@ -239,19 +211,19 @@ class MeetingsRepository:
     # -- answers ------------------------------------------------------------------
     async def answer_of(self, meeting_id: int, user_id: int) -> str | None:
         """A person's answer, if any."""
-        async with self.conn.execute(
-            "SELECT answer FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?", (meeting_id, user_id)
-        ) as cur:
-            row = await cur.fetchone()
-        return str(row[0]) if row else None
+        return await self._one(
+            "SELECT answer FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?",
+            (meeting_id, user_id),
+            lambda row: str(row[0]),
+        )
 
     async def answer_and_press(self, meeting_id: int, user_id: int) -> tuple[str, int] | None:
         """A person's answer and the update id of the press it came from, if any."""
-        async with self.conn.execute(
-            "SELECT answer, pressed FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?", (meeting_id, user_id)
-        ) as cur:
-            row = await cur.fetchone()
-        return (str(row[0]), int(row[1])) if row else None
+        return await self._one(
+            "SELECT answer, pressed FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?",
+            (meeting_id, user_id),
+            lambda row: (str(row[0]), int(row[1])),
+        )
 
     async def answer(self, meeting_id: int, user_id: int, answer: str, now: int, pressed: int) -> None:
         """Upsert an answer; a new "yes" goes to the back of the queue, a repeated one keeps its place."""
@@ -278,31 +250,31 @@ class MeetingsRepository:
 
     async def yes_queue(self, meeting_id: int) -> list[Person]:
         """Everyone who said yes, in the order they said it."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT r.user_id, u.display_name, u.private_chat FROM meeting_rsvps r JOIN users u USING (user_id) "
             "WHERE r.meeting_id = ? AND r.answer = 'yes' ORDER BY r.seq",
             (meeting_id,),
-        ) as cur:
-            return [_person(r) for r in await cur.fetchall()]
+            _person,
+        )
 
     async def non_responders(self, meeting_id: int, chat_id: int) -> list[Person]:
         """Members of a chat known to the bot who have not answered."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT u.user_id, u.display_name, u.private_chat FROM chat_members m JOIN users u USING (user_id) "
             "WHERE m.chat_id = ? AND u.user_id NOT IN (SELECT user_id FROM meeting_rsvps WHERE meeting_id = ?) "
             "ORDER BY m.first_seen, u.user_id",
             (chat_id, meeting_id),
-        ) as cur:
-            return [_person(r) for r in await cur.fetchall()]
+            _person,
+        )
 
     async def yes_meetings(self, user_id: int) -> list[int]:
         """Meetings with a capacity where the person said yes (for /forget promotions)."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT r.meeting_id FROM meeting_rsvps r JOIN meetings m ON m.id = r.meeting_id "
             "WHERE r.user_id = ? AND r.answer = 'yes' AND m.capacity IS NOT NULL AND m.status = 'scheduled'",
             (user_id,),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+            lambda r: int(r[0]),
+        )
 
     # -- check-in -----------------------------------------------------------------
     async def check_in(self, meeting_id: int, user_id: int, via: str, now: int) -> bool:
@@ -316,11 +288,7 @@ class MeetingsRepository:
 
     async def wrong_codes(self, user_id: int, since: int) -> int:
         """How many wrong check-in codes a person tried since a moment."""
-        async with self.conn.execute(
-            "SELECT COUNT(*) FROM checkin_attempts WHERE user_id = ? AND at >= ?", (user_id, since)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await self._int("SELECT COUNT(*) FROM checkin_attempts WHERE user_id = ? AND at >= ?", (user_id, since))
 
     async def wrong_code(self, user_id: int, now: int, since: int) -> None:
         """Count one wrong code, dropping the person's tries from before the window."""
@@ -329,57 +297,48 @@ class MeetingsRepository:
 
     async def checkin_count(self, meeting_id: int) -> int:
         """How many people checked in."""
-        async with self.conn.execute(
-            "SELECT COUNT(*) FROM meeting_checkins WHERE meeting_id = ?", (meeting_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await self._int("SELECT COUNT(*) FROM meeting_checkins WHERE meeting_id = ?", (meeting_id,))
 
     async def attendees(self, meeting_id: int) -> list[str]:
         """Names of those who checked in, in order."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT u.display_name FROM meeting_checkins c JOIN users u USING (user_id) "
             "WHERE c.meeting_id = ? ORDER BY c.at, u.user_id",
             (meeting_id,),
-        ) as cur:
-            return [str(r[0]) for r in await cur.fetchall()]
+            lambda r: str(r[0]),
+        )
 
     # -- people and tasks ---------------------------------------------------------
     async def person(self, user_id: int) -> Person | None:
         """A person's name and whether they opened a private chat with the bot."""
-        async with self.conn.execute(
-            "SELECT user_id, display_name, private_chat FROM users WHERE user_id = ?", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        return _person(row) if row else None
+        return await self._one(
+            "SELECT user_id, display_name, private_chat FROM users WHERE user_id = ?", (user_id,), _person
+        )
 
     async def add_task(self, meeting_id: int, text: str, owner_id: int, due_at: int, created_by: int, now: int) -> int:
         """Insert a task from the minutes."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO meeting_tasks(meeting_id, text, owner_id, due_at, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (meeting_id, text, owner_id, due_at, created_by, now),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def task(self, task_id: int) -> TaskRow | None:
         """One task with its owner's name."""
-        async with self.conn.execute(
+        return await self._one(
             f"SELECT {_TASK_COLS} FROM meeting_tasks t LEFT JOIN users u ON u.user_id = t.owner_id WHERE t.id = ?",
             (task_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        return _task(row) if row else None
+            _task,
+        )
 
     async def tasks(self, meeting_id: int) -> list[TaskRow]:
         """A meeting's tasks in the order they were recorded."""
-        async with self.conn.execute(
+        return await self._all(
             f"SELECT {_TASK_COLS} FROM meeting_tasks t LEFT JOIN users u ON u.user_id = t.owner_id "
             "WHERE t.meeting_id = ? ORDER BY t.id",
             (meeting_id,),
-        ) as cur:
-            return [_task(r) for r in await cur.fetchall()]
+            _task,
+        )
 
     async def set_task_done(self, task_id: int, done_at: int | None) -> bool:
         """Mark a task done (or not); False if nothing changed."""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
+from storage.repository import Repository, RowMapper
 
 _COLS = "id, kind, ref_id, chat_id, due_at, status, attempts, payload"
 
@@ -25,24 +24,11 @@ class OutboxItem:
     payload: dict[str, Any]
 
 
-def _item(row: sqlite3.Row) -> OutboxItem:
-    return OutboxItem(
-        id=row["id"],
-        kind=row["kind"],
-        ref_id=row["ref_id"],
-        chat_id=row["chat_id"],
-        due_at=row["due_at"],
-        status=row["status"],
-        attempts=row["attempts"],
-        payload=json.loads(row["payload"]),
-    )
+_item = RowMapper(OutboxItem, payload=json.loads)
 
 
-class OutboxRepository:
+class OutboxRepository(Repository):
     """Rows of outbox; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def add(
         self,
@@ -88,19 +74,17 @@ class OutboxRepository:
 
     async def count_due(self, now: int) -> int:
         """Items pending or being sent that are due by now."""
-        async with self.conn.execute(
+        return await self._int(
             "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?", (now,)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        )
 
     async def due(self, now: int, limit: int) -> list[OutboxItem]:
         """Pending items due by now, oldest first."""
-        async with self.conn.execute(
+        return await self._all(
             f"SELECT {_COLS} FROM outbox WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
             (now, limit),
-        ) as cur:
-            return [_item(r) for r in await cur.fetchall()]
+            _item,
+        )
 
     async def next_due_at(self) -> int | None:
         """When the next pending item falls due."""
@@ -110,9 +94,7 @@ class OutboxRepository:
 
     async def get(self, item_id: int) -> OutboxItem | None:
         """One item."""
-        async with self.conn.execute(f"SELECT {_COLS} FROM outbox WHERE id = ?", (item_id,)) as cur:
-            row = await cur.fetchone()
-        return _item(row) if row else None
+        return await self._one(f"SELECT {_COLS} FROM outbox WHERE id = ?", (item_id,), _item)
 
     async def mark_sending(self, item_ids: Iterable[int]) -> None:
         """Claim items just before sending them."""
@@ -140,8 +122,7 @@ class OutboxRepository:
 
     async def interrupted(self) -> list[OutboxItem]:
         """Items left in 'sending' by a crash."""
-        async with self.conn.execute(f"SELECT {_COLS} FROM outbox WHERE status = 'sending'") as cur:
-            return [_item(r) for r in await cur.fetchall()]
+        return await self._all(f"SELECT {_COLS} FROM outbox WHERE status = 'sending'", (), _item)
 
     async def drop_chat(self, chat_id: int) -> None:
         """Forget every message queued for or sent to a chat (a person who erased their data)."""
@@ -164,13 +145,12 @@ class OutboxRepository:
 
     async def last_outcome(self, kind: str, ref_id: int, *, other_than: int) -> str | None:
         """The status of an entity's latest sent, failed or unknown item besides one (None: there is none)."""
-        async with self.conn.execute(
+        return await self._one(
             "SELECT status FROM outbox WHERE kind = ? AND ref_id = ? AND id <> ? "
             "AND status IN ('sent', 'failed', 'unknown') ORDER BY due_at DESC, id DESC LIMIT 1",
             (kind, ref_id, other_than),
-        ) as cur:
-            row = await cur.fetchone()
-        return str(row[0]) if row else None
+            lambda r: str(r[0]),
+        )
 
     async def counts(self, kind: str, ref_id: int) -> dict[str, int]:
         """How many items of an entity are in each status."""
@@ -181,9 +161,9 @@ class OutboxRepository:
 
     async def failures(self, kind: str, ref_id: int) -> list[tuple[int, str, str]]:
         """(chat_id, status, error) of every failed or unknown item of an entity."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT chat_id, status, COALESCE(error, '') FROM outbox WHERE kind = ? AND ref_id = ? "
             "AND status IN ('failed', 'unknown') ORDER BY chat_id",
             (kind, ref_id),
-        ) as cur:
-            return [(int(r[0]), str(r[1]), str(r[2])) for r in await cur.fetchall()]
+            lambda r: (int(r[0]), str(r[1]), str(r[2])),
+        )

@@ -9,6 +9,8 @@ from typing import Any
 
 import aiosqlite
 
+from storage.repository import Repository
+
 Row = dict[str, Any]  # a row by column name: the services build their values from it
 
 
@@ -27,11 +29,8 @@ class Option:
     proposal_id: int | None
 
 
-class PollsRepository:
+class PollsRepository(Repository):
     """Rows of polls, poll_options, poll_ballots and poll_choices; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def add(self, columns: Mapping[str, object], options: Sequence[tuple[str, int | None]]) -> int:
         """Insert a poll with these column values and its options (numbered from 1)."""
@@ -68,10 +67,11 @@ class PollsRepository:
 
     async def options(self, poll_id: int) -> list[Option]:
         """A poll's options in order."""
-        async with self.conn.execute(
-            "SELECT position, label, proposal_id FROM poll_options WHERE poll_id = ? ORDER BY position", (poll_id,)
-        ) as cur:
-            return [Option(r[0], r[1], r[2]) for r in await cur.fetchall()]
+        return await self._all(
+            "SELECT position, label, proposal_id FROM poll_options WHERE poll_id = ? ORDER BY position",
+            (poll_id,),
+            lambda r: Option(r[0], r[1], r[2]),
+        )
 
     async def open_in_chat(self, chat_id: int) -> list[Row]:
         """Open polls of a chat, newest first."""
@@ -82,20 +82,20 @@ class PollsRepository:
 
     async def due_to_close(self, now: int) -> list[int]:
         """Open polls whose deadline has passed."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT id FROM polls WHERE status = 'open' AND closes_at IS NOT NULL AND closes_at <= ? ORDER BY id",
             (now,),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+            lambda r: int(r[0]),
+        )
 
     async def due_to_remind(self, now: int) -> list[int]:
         """Open polls whose automatic reminder is due and was never queued."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT id FROM polls WHERE status = 'open' AND remind_at IS NOT NULL AND remind_at <= ? "
             "AND reminded_at IS NULL ORDER BY id",
             (now,),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+            lambda r: int(r[0]),
+        )
 
     async def close(self, poll_id: int, by: int | None, now: int) -> bool:
         """Close an open poll; False if it was already closed."""
@@ -163,9 +163,7 @@ class PollsRepository:
 
     async def voter_count(self, poll_id: int) -> int:
         """How many people voted."""
-        async with self.conn.execute("SELECT COUNT(*) FROM poll_ballots WHERE poll_id = ?", (poll_id,)) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await self._int("SELECT COUNT(*) FROM poll_ballots WHERE poll_id = ?", (poll_id,))
 
     async def voter_keys(self, poll_id: int) -> set[str]:
         """The keys of everyone who voted (to find who has not)."""
@@ -174,15 +172,13 @@ class PollsRepository:
 
     async def has_ballot(self, poll_id: int, voter_key: str) -> bool:
         """Whether this key has a ballot in the poll."""
-        async with self.conn.execute(
+        return await self._exists(
             "SELECT 1 FROM poll_ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key)
-        ) as cur:
-            return await cur.fetchone() is not None
+        )
 
     async def named_ballot_polls(self, user_id: int) -> list[int]:
         """Polls in which the person has a named (public) ballot."""
-        async with self.conn.execute("SELECT poll_id FROM poll_ballots WHERE user_id = ?", (user_id,)) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return await self._all("SELECT poll_id FROM poll_ballots WHERE user_id = ?", (user_id,), lambda r: int(r[0]))
 
     async def public_names(self, poll_id: int) -> list[tuple[int, str]]:
         """(position, display name) of every named choice in a public poll, earliest voters first."""
@@ -199,11 +195,11 @@ class PollsRepository:
 
     async def names(self, user_ids: Iterable[int]) -> list[tuple[int, str]]:
         """(user id, name) of these people, in the order given (people without a row are left out)."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT j.value, u.display_name FROM json_each(?) j JOIN users u ON u.user_id = j.value ORDER BY j.key",
             (json.dumps(list(user_ids)),),
-        ) as cur:
-            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+            lambda r: (int(r[0]), str(r[1])),
+        )
 
     async def privately_reachable(self, user_ids: Iterable[int]) -> set[int]:
         """Which of these people have a private chat with the bot."""
@@ -223,21 +219,19 @@ class PollsRepository:
 
     async def chat_member_count(self, chat_id: int) -> int:
         """How many people were seen in a chat."""
-        async with self.conn.execute("SELECT COUNT(*) FROM chat_members WHERE chat_id = ?", (chat_id,)) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await self._int("SELECT COUNT(*) FROM chat_members WHERE chat_id = ?", (chat_id,))
 
     async def _numbered_names(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[int, str]]:
         """Rows of (number, display name): a choice's position or a person's id."""
-        async with self.conn.execute(sql, params) as cur:
-            return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+        return await self._all(sql, params, lambda r: (int(r[0]), str(r[1])))
 
     # -- /forget -----------------------------------------------------------------------------------
 
     async def anonymous_polls(self) -> list[tuple[int, bool]]:
         """(poll id, is open) of every anonymous poll."""
-        async with self.conn.execute("SELECT id, status = 'open' FROM polls WHERE anonymous = 1") as cur:
-            return [(int(r[0]), bool(r[1])) for r in await cur.fetchall()]
+        return await self._all(
+            "SELECT id, status = 'open' FROM polls WHERE anonymous = 1", (), lambda r: (int(r[0]), bool(r[1]))
+        )
 
     async def detach_closed_ballots(self, user_id: int, new_keys: dict[int, str]) -> None:
         """Unlink a person's public ballots in closed polls (new random key, no user id)."""
@@ -249,12 +243,12 @@ class PollsRepository:
 
     async def closed_polls_voted_by(self, user_id: int) -> list[int]:
         """Closed polls in which the person has a named ballot."""
-        async with self.conn.execute(
+        return await self._all(
             "SELECT b.poll_id FROM poll_ballots b JOIN polls p ON p.id = b.poll_id "
             "WHERE b.user_id = ? AND p.status = 'closed'",
             (user_id,),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+            lambda r: int(r[0]),
+        )
 
     async def rekey(self, poll_id: int, old_key: str, new_key: str) -> None:
         """Give a ballot a new key (choices follow by ON UPDATE CASCADE)."""

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-import aiosqlite
+from storage.repository import Repository, RowMapper
 
 _COLS = (
     "p.id, p.community_id, p.scope_id, p.number, p.chat_id, p.proposer_id, u.display_name AS proposer_name, "
@@ -34,31 +33,11 @@ class Proposal:
     supports: int
 
 
-def _proposal(row: sqlite3.Row) -> Proposal:
-    return Proposal(
-        id=row["id"],
-        community_id=row["community_id"],
-        scope_id=row["scope_id"],
-        number=row["number"],
-        chat_id=row["chat_id"],
-        proposer_id=row["proposer_id"],
-        proposer_name=row["proposer_name"],
-        title=row["title"],
-        norm_title=row["norm_title"],
-        photo_file_id=row["photo_file_id"],
-        status=row["status"],
-        answer_reason=row["answer_reason"],
-        answered_at=row["answered_at"],
-        created_at=row["created_at"],
-        supports=row["supports"],
-    )
+_proposal = RowMapper(Proposal)
 
 
-class ProposalsRepository:
+class ProposalsRepository(Repository):
     """Rows of proposals and proposal_supports; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def next_number(self, community_id: int, scope_id: int) -> int:
         """Take the next proposal number of a courtyard (numbers are never reused)."""
@@ -67,13 +46,10 @@ class ProposalsRepository:
             "ON CONFLICT(community_id, scope_id) DO UPDATE SET last_number = last_number + 1",
             (community_id, scope_id),
         )
-        async with self.conn.execute(
+        return await self._int(
             "SELECT last_number FROM proposal_counters WHERE community_id = ? AND scope_id = ?",
             (community_id, scope_id),
-        ) as cur:
-            row = await cur.fetchone()
-        assert row is not None
-        return int(row[0])
+        )
 
     async def add(
         self,
@@ -89,45 +65,39 @@ class ProposalsRepository:
         now: int,
     ) -> int:
         """Insert a proposal."""
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO proposals(community_id, scope_id, number, chat_id, proposer_id, title, norm_title, "
             "photo_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (community_id, scope_id, number, chat_id, proposer_id, title, norm_title, photo_file_id, now),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     async def get(self, proposal_id: int) -> Proposal | None:
         """One proposal with its support count."""
-        async with self.conn.execute(f"SELECT {_COLS} {_FROM} WHERE p.id = ?", (proposal_id,)) as cur:
-            row = await cur.fetchone()
-        return _proposal(row) if row else None
+        return await self._one(f"SELECT {_COLS} {_FROM} WHERE p.id = ?", (proposal_id,), _proposal)
 
     async def by_number(self, community_id: int, scope_id: int, number: int) -> Proposal | None:
         """A proposal by its number in a courtyard."""
-        async with self.conn.execute(
+        return await self._one(
             f"SELECT {_COLS} {_FROM} WHERE p.community_id = ? AND p.scope_id = ? AND p.number = ?",
             (community_id, scope_id, number),
-        ) as cur:
-            row = await cur.fetchone()
-        return _proposal(row) if row else None
+            _proposal,
+        )
 
     async def in_scope(self, community_id: int, scope_id: int, statuses: tuple[str, ...]) -> list[Proposal]:
         """Proposals of a courtyard in the given statuses, by number."""
         marks = ",".join("?" * len(statuses))
-        async with self.conn.execute(
+        return await self._all(
             f"SELECT {_COLS} {_FROM} WHERE p.community_id = ? AND p.scope_id = ? AND p.status IN ({marks}) "
             "ORDER BY p.number",
             (community_id, scope_id, *statuses),
-        ) as cur:
-            return [_proposal(r) for r in await cur.fetchall()]
+            _proposal,
+        )
 
     async def by_proposer(self, user_id: int) -> list[Proposal]:
         """A person's proposals, newest first."""
-        async with self.conn.execute(
-            f"SELECT {_COLS} {_FROM} WHERE p.proposer_id = ? ORDER BY p.id DESC", (user_id,)
-        ) as cur:
-            return [_proposal(r) for r in await cur.fetchall()]
+        return await self._all(
+            f"SELECT {_COLS} {_FROM} WHERE p.proposer_id = ? ORDER BY p.id DESC", (user_id,), _proposal
+        )
 
     async def set_photo(self, proposal_id: int, file_id: str) -> None:
         """Attach (or replace) the proposal's photo."""
@@ -135,10 +105,9 @@ class ProposalsRepository:
 
     async def is_supporter(self, proposal_id: int, user_id: int) -> bool:
         """Whether the person supports the proposal."""
-        async with self.conn.execute(
+        return await self._exists(
             "SELECT 1 FROM proposal_supports WHERE proposal_id = ? AND user_id = ?", (proposal_id, user_id)
-        ) as cur:
-            return await cur.fetchone() is not None
+        )
 
     async def support(self, proposal_id: int, user_id: int, now: int) -> None:
         """Record a support (idempotent)."""

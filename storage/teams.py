@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-import aiosqlite
+from storage.repository import Repository, RowMapper
 
 ACTIVE = ("member", "waitlist", "pending")
 STATUSES = frozenset({"member", "waitlist", "pending", "left", "removed", "declined"})
@@ -17,7 +16,8 @@ _TEAM_COLS = (
     "t.captain_id, t.created_by, t.created_at"
 )
 _MEMBER_COLS = (
-    "m.team_id, m.user_id, COALESCE(u.display_name, ''), m.status, m.seq, m.requested_at, m.joined_at, m.changed_at"
+    "m.team_id, m.user_id, COALESCE(u.display_name, '') AS display_name, m.status, m.seq, m.requested_at, "
+    "m.joined_at, m.changed_at"
 )
 _FROM_MEMBERS = "FROM team_members m LEFT JOIN users u ON u.user_id = m.user_id"
 
@@ -69,41 +69,12 @@ class Counts:
     pending: int = 0
 
 
-def _team(row: sqlite3.Row) -> Team:
-    return Team(
-        id=row[0],
-        courtyard_id=row[1],
-        home_chat_id=row[2],
-        name=row[3],
-        purpose=row[4],
-        capacity=row[5],
-        deadline=row[6],
-        approval=bool(row[7]),
-        open=bool(row[8]),
-        captain_id=row[9],
-        created_by=row[10],
-        created_at=row[11],
-    )
+_team = RowMapper(Team)
+_member = RowMapper(Membership)
 
 
-def _member(row: sqlite3.Row) -> Membership:
-    return Membership(
-        team_id=row[0],
-        user_id=row[1],
-        display_name=row[2],
-        status=row[3],
-        seq=row[4],
-        requested_at=row[5],
-        joined_at=row[6],
-        changed_at=row[7],
-    )
-
-
-class TeamsRepository:
+class TeamsRepository(Repository):
     """Rows of teams, team_members and team_events; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     # -- teams -----------------------------------------------------------------------
     async def create(
@@ -121,25 +92,22 @@ class TeamsRepository:
 
     async def get(self, team_id: int) -> Team | None:
         """Return one team."""
-        async with self.conn.execute(f"SELECT {_TEAM_COLS} FROM teams t WHERE t.id = ?", (team_id,)) as cur:
-            row = await cur.fetchone()
-        return _team(row) if row else None
+        return await self._one(f"SELECT {_TEAM_COLS} FROM teams t WHERE t.id = ?", (team_id,), _team)
 
     async def in_courtyard(self, courtyard_id: int) -> list[Team]:
         """Every team of a courtyard, oldest first."""
-        async with self.conn.execute(
-            f"SELECT {_TEAM_COLS} FROM teams t WHERE t.courtyard_id = ? ORDER BY t.id", (courtyard_id,)
-        ) as cur:
-            return [_team(r) for r in await cur.fetchall()]
+        return await self._all(
+            f"SELECT {_TEAM_COLS} FROM teams t WHERE t.courtyard_id = ? ORDER BY t.id", (courtyard_id,), _team
+        )
 
     async def in_community(self, community_id: int) -> list[tuple[Team, str]]:
         """Every team of a community with its courtyard's name."""
-        async with self.conn.execute(
-            f"SELECT {_TEAM_COLS}, c.name FROM teams t JOIN courtyards c ON c.id = t.courtyard_id "
+        return await self._all(
+            f"SELECT {_TEAM_COLS}, c.name AS courtyard_name FROM teams t JOIN courtyards c ON c.id = t.courtyard_id "
             "WHERE c.community_id = ? ORDER BY c.name, t.id",
             (community_id,),
-        ) as cur:
-            return [(_team(r), str(r[12])) for r in await cur.fetchall()]
+            lambda r: (_team(r), str(r["courtyard_name"])),
+        )
 
     async def update(self, team_id: int, column: str, value: object, now: int) -> None:
         """Change one setting of a team."""
@@ -150,14 +118,11 @@ class TeamsRepository:
     # -- memberships -----------------------------------------------------------------
     async def _members(self, where: str, params: tuple[object, ...]) -> list[Membership]:
         """Sign-ups with their names that meet a condition (which may end in ORDER BY)."""
-        async with self.conn.execute(f"SELECT {_MEMBER_COLS} {_FROM_MEMBERS} WHERE {where}", params) as cur:
-            return [_member(r) for r in await cur.fetchall()]
+        return await self._all(f"SELECT {_MEMBER_COLS} {_FROM_MEMBERS} WHERE {where}", params, _member)
 
     async def _one_member(self, where: str, params: tuple[object, ...]) -> Membership | None:
         """The first sign-up, with its name, that meets a condition."""
-        async with self.conn.execute(f"SELECT {_MEMBER_COLS} {_FROM_MEMBERS} WHERE {where}", params) as cur:
-            row = await cur.fetchone()
-        return _member(row) if row else None
+        return await self._one(f"SELECT {_MEMBER_COLS} {_FROM_MEMBERS} WHERE {where}", params, _member)
 
     async def membership(self, team_id: int, user_id: int) -> Membership | None:
         """A person's row in a team."""
@@ -214,19 +179,13 @@ class TeamsRepository:
         )
 
     async def _event(self, team_id: int, user_id: int, status: str, now: int) -> int:
-        cur = await self.conn.execute(
+        return await self._insert(
             "INSERT INTO team_events(team_id, user_id, status, at) VALUES (?, ?, ?, ?)", (team_id, user_id, status, now)
         )
-        assert cur.lastrowid is not None
-        return int(cur.lastrowid)
 
     async def count(self, team_id: int, status: str) -> int:
         """How many people of a team are in a state (kept by triggers, see 0008_team_counts)."""
-        async with self.conn.execute(
-            "SELECT n FROM team_counts WHERE team_id = ? AND status = ?", (team_id, status)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await self._int("SELECT n FROM team_counts WHERE team_id = ? AND status = ?", (team_id, status))
 
     async def counts(self, team_ids: list[int]) -> dict[int, Counts]:
         """Members, waitlist and pending per team."""
@@ -256,11 +215,9 @@ class TeamsRepository:
 
     async def position(self, team_id: int, status: str, seq: int) -> int:
         """1-based place of a request among those of the same state."""
-        async with self.conn.execute(
+        return await self._int(
             "SELECT COUNT(*) FROM team_members WHERE team_id = ? AND status = ? AND seq <= ?", (team_id, status, seq)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        )
 
     async def people(self, team_id: int, statuses: tuple[str, ...] = ACTIVE) -> list[Membership]:
         """Rows of a team in the given states, in queue order."""
@@ -274,7 +231,6 @@ class TeamsRepository:
 
     async def captained_by(self, user_id: int) -> list[Team]:
         """Teams whose captain is this person."""
-        async with self.conn.execute(
-            f"SELECT {_TEAM_COLS} FROM teams t WHERE t.captain_id = ? ORDER BY t.id", (user_id,)
-        ) as cur:
-            return [_team(r) for r in await cur.fetchall()]
+        return await self._all(
+            f"SELECT {_TEAM_COLS} FROM teams t WHERE t.captain_id = ? ORDER BY t.id", (user_id,), _team
+        )

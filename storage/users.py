@@ -6,9 +6,14 @@ import asyncio
 
 import aiosqlite
 
+from storage.repository import Repository, RowMapper
 from storage.rows import Dialog, Role, User
 
 DAY_S = 86_400
+_ROLES = "SELECT user_id, role, scope_id, position FROM roles"
+_role = RowMapper(Role)
+_user = RowMapper(User)
+_dialog = RowMapper(Dialog)
 
 
 def _day(now: int) -> int:
@@ -28,11 +33,8 @@ async def truncate_wal(conn: aiosqlite.Connection, attempts: int = 20) -> bool:
     return False
 
 
-class UsersRepository:
+class UsersRepository(Repository):
     """Rows of users and chat_members; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def touch(self, user_id: int, display_name: str, language_code: str | None, now: int) -> None:
         """Record that a person was seen; keep their chosen locale."""
@@ -61,14 +63,11 @@ class UsersRepository:
 
     async def get(self, user_id: int) -> User | None:
         """Return one person."""
-        async with self.conn.execute(
+        return await self._one(
             "SELECT user_id, display_name, locale, language_code, private_chat FROM users WHERE user_id = ?",
             (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        return User(row[0], row[1], row[2], row[3], bool(row[4]))
+            _user,
+        )
 
     async def set_locale(self, user_id: int, locale: str | None) -> None:
         """Set the language of the person's private messages."""
@@ -87,17 +86,12 @@ class UsersRepository:
         """Count this person's rows in the foundation tables (for checks and tests)."""
         total = 0
         for table in ("users", "chat_members", "roles", "dialogs"):
-            async with self.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,)) as cur:
-                row = await cur.fetchone()
-            total += int(row[0]) if row else 0
+            total += await self._int(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,))
         return total
 
 
-class RolesRepository:
+class RolesRepository(Repository):
     """Rows of roles; never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def grant(
         self, user_id: int, role: str, scope_id: int, granted_by: int, now: int, position: str | None = None
@@ -119,33 +113,23 @@ class RolesRepository:
 
     async def every(self) -> list[Role]:
         """Every role of everyone (a small table: staff and backbone volunteers)."""
-        async with self.conn.execute("SELECT user_id, role, scope_id, position FROM roles") as cur:
-            return [Role(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+        return await self._all(_ROLES, (), _role)
 
     async def holders(self, role: str, scope_id: int) -> list[Role]:
         """Everyone holding a role in a scope, earliest granted first."""
-        async with self.conn.execute(
-            "SELECT user_id, role, scope_id, position FROM roles WHERE role = ? AND scope_id = ? "
-            "ORDER BY granted_at, user_id",
-            (role, scope_id),
-        ) as cur:
-            return [Role(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+        return await self._all(
+            f"{_ROLES} WHERE role = ? AND scope_id = ? ORDER BY granted_at, user_id", (role, scope_id), _role
+        )
 
     async def get(self, user_id: int, role: str, scope_id: int) -> Role | None:
         """One person's role in a scope, if they hold it."""
-        async with self.conn.execute(
-            "SELECT user_id, role, scope_id, position FROM roles WHERE user_id = ? AND role = ? AND scope_id = ?",
-            (user_id, role, scope_id),
-        ) as cur:
-            row = await cur.fetchone()
-        return Role(row[0], row[1], row[2], row[3]) if row else None
+        return await self._one(
+            f"{_ROLES} WHERE user_id = ? AND role = ? AND scope_id = ?", (user_id, role, scope_id), _role
+        )
 
 
-class DialogsRepository:
+class DialogsRepository(Repository):
     """Rows of dialogs (a conversation waiting for the person's next message); never commits."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
 
     async def put(self, user_id: int, chat_id: int, kind: str, state: str, now: int) -> None:
         """Start or advance a dialog."""
@@ -158,11 +142,11 @@ class DialogsRepository:
 
     async def get(self, user_id: int, chat_id: int) -> Dialog | None:
         """Return the pending dialog of a person in a chat."""
-        async with self.conn.execute(
-            "SELECT user_id, chat_id, kind, state FROM dialogs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id)
-        ) as cur:
-            row = await cur.fetchone()
-        return Dialog(row[0], row[1], row[2], row[3]) if row else None
+        return await self._one(
+            "SELECT user_id, chat_id, kind, state FROM dialogs WHERE user_id = ? AND chat_id = ?",
+            (user_id, chat_id),
+            _dialog,
+        )
 
     async def clear(self, user_id: int, chat_id: int) -> None:
         """End a dialog."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiosqlite
 
+from bot.services.base import CommunityService
 from bot.services.errors import InvalidInput
 from bot.services.meeting_model import (
     ANSWERS,
@@ -13,7 +14,6 @@ from bot.services.meeting_model import (
     WRONG_CODE_WINDOW_S,
     WRONG_CODES,
     CheckinResult,
-    MeetingsPart,
     RsvpResult,
     confirmed_and_waiting,
     existing_meeting,
@@ -23,7 +23,7 @@ from storage.meetings import MeetingRow, MeetingsRepository, Person
 from storage.outbox import OutboxRepository
 
 
-class AttendanceService(MeetingsPart):
+class AttendanceService(CommunityService):
     """Who comes: answers, the waitlist, check-in; free of Telegram."""
 
     # -- answers ------------------------------------------------------------------

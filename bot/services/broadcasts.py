@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
-from bot.services.errors import InvalidInput, NotFound
+from bot.services.errors import InvalidInput, NotFound, required_text
 from storage.broadcasts import BroadcastsRepository
 from storage.chats import ChatsRepository
 from storage.db import Database
@@ -41,12 +41,7 @@ class BroadcastReport:
 
 def clean_notice(raw: str) -> str:
     """Validate the text of a notice: not empty, not too long."""
-    text = raw.strip()
-    if not text:
-        raise InvalidInput("empty_notice")
-    if len(text) > MAX_BROADCAST_CHARS:
-        raise InvalidInput("notice_too_long", limit=MAX_BROADCAST_CHARS)
-    return text
+    return required_text(raw.strip(), MAX_BROADCAST_CHARS, "empty_notice", "notice_too_long")
 
 
 class BroadcastService:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
-from bot.services.errors import InvalidInput, WrongChat
+from bot.services.errors import InvalidInput, WrongChat, required_text
 from storage.chats import ChatsRepository
 from storage.db import Database
 from storage.rows import Chat, Courtyard
@@ -30,11 +30,7 @@ class CourtyardListing:
 
 def clean_name(raw: str, *, limit: int) -> str:
     """Normalise a user-typed name; raise InvalidInput if empty or too long."""
-    name = " ".join(raw.split())
-    if not name:
-        raise InvalidInput("empty_name")
-    if len(name) > limit:
-        raise InvalidInput("name_too_long", limit=limit)
+    name = required_text(" ".join(raw.split()), limit, "empty_name", "name_too_long")
     if any(ord(ch) < 32 for ch in name):
         raise InvalidInput("bad_characters")
     return name

@@ -38,3 +38,12 @@ class WrongChat(DomainError):
     def __init__(self, needed: str) -> None:
         super().__init__(needed)
         self.needed = needed  # "group" | "private" | "bound"
+
+
+def required_text(text: str, limit: int, empty: str, too_long: str) -> str:
+    """The text (already trimmed), refused with reason `empty` when blank or `too_long` past limit characters."""
+    if not text:
+        raise InvalidInput(empty)
+    if len(text) > limit:
+        raise InvalidInput(too_long, limit=limit)
+    return text

@@ -6,13 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.clock import Clock, from_ts, to_ts
+from bot.clock import from_ts
 from bot.numbers import typed_number
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from storage.db import Database
 from storage.meetings import MeetingRow, MeetingsRepository, Person, TaskRow
 
 KINDS = ("briefing", "courtyard", "consultation", "team", "visit", "award", "other")
@@ -232,16 +230,3 @@ def require_manager(actor: Actor, meeting: MeetingRow) -> None:
     """Only the organiser or a social worker manages a meeting."""
     if not may_manage(actor, meeting):
         raise PermissionDenied("organiser")
-
-
-class MeetingsPart:
-    """What every meetings service holds: the database, the clock, the community and its time zone."""
-
-    def __init__(self, db: Database, clock: Clock, community_id: int, tz: ZoneInfo) -> None:
-        self.db = db
-        self.clock = clock
-        self.community_id = community_id
-        self.tz = tz
-
-    def _now(self) -> int:
-        return to_ts(self.clock.now())

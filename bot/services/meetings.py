@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
+from bot.services.base import CommunityService
 from bot.services.dialogs import consume_dialog
 from bot.services.errors import InvalidInput, PermissionDenied, WrongChat
 from bot.services.meeting_model import (
@@ -24,7 +25,6 @@ from bot.services.meeting_model import (
     NOTICE,
     REMINDER,
     Draft,
-    MeetingsPart,
     MeetingView,
     ReminderDecision,
     clean_text,
@@ -43,7 +43,7 @@ from storage.outbox import OutboxRepository
 from storage.rows import Courtyard
 
 
-class MeetingService(MeetingsPart):
+class MeetingService(CommunityService):
     """Meetings: drafts, creating, reading, reminders, moving and cancelling; free of Telegram."""
 
     def __init__(self, db: Database, clock: Clock, community_id: int, tz: ZoneInfo, offsets: Iterable[int]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.clock import to_ts
 from bot.services.actor import Actor
+from bot.services.base import CommunityService
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.meeting_model import (
     MAX_DECISIONS,
@@ -11,7 +12,6 @@ from bot.services.meeting_model import (
     NOTE,
     TASK_DEFAULT_HOUR,
     TASK_DUE,
-    MeetingsPart,
     MinutesView,
     TaskView,
     clean_text,
@@ -24,7 +24,7 @@ from storage.outbox import OutboxRepository
 from storage.users import UsersRepository
 
 
-class MinutesService(MeetingsPart):
+class MinutesService(CommunityService):
     """What a meeting decided and who does what by when; free of Telegram."""
 
     # -- minutes and tasks --------------------------------------------------------

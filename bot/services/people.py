@@ -38,6 +38,19 @@ class GrantResult:
     changed: bool
 
 
+def _role_in(actor: Actor, role_word: str | None) -> tuple[str, int]:
+    """The role a social worker names (backbone by default) and its scope: this courtyard, or 0."""
+    role = ROLE_ALIASES.get((role_word or "backbone").strip().lower())
+    if role is None:
+        raise InvalidInput("unknown_role")
+    actor.require_social_worker()
+    if role != "backbone":
+        return role, 0
+    if actor.courtyard_id is None:
+        raise WrongChat("bound")
+    return role, actor.courtyard_id
+
+
 class PeopleService:
     """People, their roles and their dialogs; free of Telegram."""
 
@@ -151,15 +164,7 @@ class PeopleService:
 
     async def grant(self, actor: Actor, target_id: int, role_word: str | None) -> GrantResult:
         """Grant backbone (in this courtyard) or social worker to the person replied to."""
-        role = ROLE_ALIASES.get((role_word or "backbone").strip().lower())
-        if role is None:
-            raise InvalidInput("unknown_role")
-        actor.require_social_worker()
-        scope_id = 0
-        if role == "backbone":
-            if actor.courtyard_id is None:
-                raise WrongChat("bound")
-            scope_id = actor.courtyard_id
+        role, scope_id = _role_in(actor, role_word)
         async with self.db.transaction() as conn:
             if await UsersRepository(conn).get(target_id) is None:
                 raise InvalidInput("unknown_person")
@@ -169,17 +174,9 @@ class PeopleService:
 
     async def revoke(self, actor: Actor, target_id: int, role_word: str | None) -> GrantResult:
         """Revoke backbone (in this courtyard) or a granted social-worker role."""
-        role = ROLE_ALIASES.get((role_word or "backbone").strip().lower())
-        if role is None:
-            raise InvalidInput("unknown_role")
-        actor.require_social_worker()
+        role, scope_id = _role_in(actor, role_word)
         if role == "social_worker" and target_id in self.config_social_workers:
             raise PermissionDenied("config")
-        scope_id = 0
-        if role == "backbone":
-            if actor.courtyard_id is None:
-                raise WrongChat("bound")
-            scope_id = actor.courtyard_id
         async with self.db.transaction() as conn:
             changed = await RolesRepository(conn).revoke(target_id, role, scope_id)
         self._drop_roles()

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.clock import from_ts
 from bot.numbers import typed_number
-from bot.services.errors import InvalidInput
+from bot.services.errors import InvalidInput, required_text
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20
@@ -98,11 +98,7 @@ def _one_line(raw: str) -> str:
 
 def clean_spec(spec: PollSpec, options: Sequence[tuple[str, int | None]], now: datetime) -> tuple[PollSpec, Options]:
     """Check a poll's settings and options; raise InvalidInput naming the first problem."""
-    question = _one_line(spec.question)
-    if not question:
-        raise InvalidInput("empty_question")
-    if len(question) > MAX_QUESTION:
-        raise InvalidInput("question_too_long", limit=MAX_QUESTION)
+    question = required_text(_one_line(spec.question), MAX_QUESTION, "empty_question", "question_too_long")
     cleaned = tuple((_one_line(label), proposal_id) for label, proposal_id in options)
     if any(not label for label, _ in cleaned) or len(cleaned) < MIN_OPTIONS:
         raise InvalidInput("too_few_options")

@@ -14,7 +14,7 @@ from bot.clock import Clock, from_ts, to_ts
 from bot.services.actor import Actor
 from bot.services.community import group_scope
 from bot.services.dialogs import consume_dialog
-from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied, required_text
 from bot.services.poll_spec import Draft, Poll, PollSpec, Toggle, clean_spec, spec_columns
 from storage.applied import AppliedUpdatesRepository
 from storage.db import Database
@@ -454,11 +454,7 @@ class PollService:
         """Attach the outcome statement to a closed poll (creator, backbone, social workers)."""
         poll = await self.in_chat(actor, poll_id)
         self.require_outcome_writer(actor, poll)
-        text = raw_text.strip()
-        if not text:
-            raise InvalidInput("empty_outcome")
-        if len(text) > MAX_OUTCOME:
-            raise InvalidInput("outcome_too_long", limit=MAX_OUTCOME)
+        text = required_text(raw_text.strip(), MAX_OUTCOME, "empty_outcome", "outcome_too_long")
         async with self.db.transaction() as conn:
             await consume_dialog(conn, actor, dialog)
             repo = PollsRepository(conn)

@@ -10,7 +10,7 @@ from bot.clock import Clock, to_ts
 from bot.services.actor import Actor
 from bot.services.community import group_scope
 from bot.services.dialogs import consume_dialog
-from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied, required_text
 from bot.services.notes import queue_person_note
 from storage.applied import AppliedUpdatesRepository
 from storage.db import Database
@@ -44,11 +44,7 @@ def similar(a: str, b: str) -> bool:
 
 def clean_title(raw: str) -> str:
     """Validate a proposal title: one line, not empty, not too long."""
-    title = " ".join(raw.split())
-    if not title:
-        raise InvalidInput("empty_title")
-    if len(title) > MAX_TITLE:
-        raise InvalidInput("title_too_long", limit=MAX_TITLE)
+    title = required_text(" ".join(raw.split()), MAX_TITLE, "empty_title", "title_too_long")
     if len(normalise_title(title)) < MIN_TITLE:
         raise InvalidInput("title_too_short")
     return title
@@ -188,11 +184,7 @@ class ProposalService:
             raise InvalidInput("unknown_answer")
         actor.require_backbone()
         proposal = await self._in_scope(actor, proposal_id)
-        reason = raw_reason.strip()
-        if not reason:
-            raise InvalidInput("empty_reason")
-        if len(reason) > MAX_REASON:
-            raise InvalidInput("reason_too_long", limit=MAX_REASON)
+        reason = required_text(raw_reason.strip(), MAX_REASON, "empty_reason", "reason_too_long")
         async with self.db.transaction() as conn:
             await consume_dialog(conn, actor, dialog)
             repo = ProposalsRepository(conn)

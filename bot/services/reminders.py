@@ -11,7 +11,7 @@ import aiosqlite
 
 from bot.clock import Clock, from_ts, to_ts
 from bot.services.actor import Actor
-from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied, required_text
 from bot.services.notes import queue_person_note
 from bot.timeparse import Recurrence, read_time
 from storage.broadcasts import RemindersRepository
@@ -68,11 +68,7 @@ class ReminderService:
             raise PermissionDenied("backbone")
         # A TimeRefusal propagates: the handler says what was not usable.
         parsed = read_time(raw, now=self.local_now(), leading=True, recurring=True)
-        text = parsed.rest.strip(" ，,：:")
-        if not text:
-            raise InvalidInput("empty_reminder")
-        if len(text) > MAX_REMINDER_CHARS:
-            raise InvalidInput("reminder_too_long", limit=MAX_REMINDER_CHARS)
+        text = required_text(parsed.rest.strip(" ，,：:"), MAX_REMINDER_CHARS, "empty_reminder", "reminder_too_long")
         now = to_ts(self.clock.now())
         due = to_ts(parsed.when)
         async with self.db.transaction() as conn:

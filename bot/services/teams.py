@@ -6,19 +6,17 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.clock import Clock, to_ts
 from bot.numbers import typed_number
 from bot.services.actor import Actor
+from bot.services.base import CommunityService
 from bot.services.community import clean_name
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat
 from bot.services.teams_export import ExportRow, export_rows
 from bot.services.teams_notes import Notice, queue_team_note, read_note
 from storage.chats import ChatsRepository
-from storage.db import Database
 from storage.teams import ACTIVE, Counts, JoinState, Membership, Team, TeamsRepository
 from storage.users import UsersRepository
 
@@ -100,17 +98,8 @@ class MyTeam:
     position: int
 
 
-class TeamsService:
+class TeamsService(CommunityService):
     """Use cases of teams; every change is one transaction, and the notes it owes are queued in it."""
-
-    def __init__(self, db: Database, clock: Clock, community_id: int, tz: ZoneInfo) -> None:
-        self.db = db
-        self.clock = clock
-        self.community_id = community_id
-        self.tz = tz
-
-    def _now(self) -> int:
-        return to_ts(self.clock.now())
 
     # -- permissions ---------------------------------------------------------------------
     @staticmethod

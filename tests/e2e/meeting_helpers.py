@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from bot import callback_data as cb
 from tests import builders as b
+from tests.cast import GROUP, PRIVATE, SW
 from tests.fakes import Call
-from tests.harness import SOCIAL_WORKER_ID, Harness
+from tests.harness import Harness
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-UNCLE = b.TgUser(100002, "张大爷")
-GROUP = b.group(-1001000000001, "碧水苑居民群")
-OTHER = b.group(-1001000000002, "启明花园居民群")
-PRIVATE = b.private(SW)
 QUICK = "/meeting 坝坝会 明天下午3点 碧水苑院坝 讨论墙绘分工"
 
 
@@ -27,11 +22,6 @@ async def press(h: Harness, user: b.TgUser, chat: b.TgChat, data: str, call: Cal
     """Press a button on a message the bot sent (the last one in the chat by default)."""
     target = call or last_call(h, chat.id)
     await h.send(b.callback(user, chat, data, message_id=target.message_id, text=target.text))
-
-
-async def bind(h: Harness, chat: b.TgChat = GROUP, name: str = "碧水苑") -> None:
-    """A social worker binds a group to a courtyard."""
-    await h.send(b.message(SW, chat, f"/bind {name}"))
 
 
 async def quick_meeting(h: Harness, text: str = QUICK, chat: b.TgChat = GROUP) -> int:

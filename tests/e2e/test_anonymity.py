@@ -10,8 +10,9 @@ from bot import callback_data as cb
 from handlers.live import live_of
 from handlers.polls import sweep
 from tests import builders as b
+from tests.cast import ADMIN, AUNT, GROUP, NEIGHBOUR, SW, UNCLE, bind
 from tests.e2e.meeting_helpers import quick_meeting
-from tests.e2e.test_polls import ADMIN, AUNT, GROUP, NEIGHBOUR, SW, UNCLE, bind, last, press, start_poll, tally_message
+from tests.e2e.test_polls import last, press, start_poll, tally_message
 from tests.harness import Harness
 
 VOTERS = [b.TgUser(510000 + i, f"投票人{i:02d}") for i in range(12)]

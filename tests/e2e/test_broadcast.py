@@ -9,12 +9,10 @@ from bot import callback_data as cb
 from bot.ratelimit import TELEGRAM_LIMITS, Limits
 from bot.services.actor import Actor
 from tests import builders as b
+from tests.cast import AUNT, PRIVATE, SW
 from tests.fakes import FakeBotAPI, FakeClock
-from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
+from tests.harness import Harness, make_config
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-PRIVATE = b.private(SW)
 # Ten times Telegram's speed, so 200 chats take about a second; the fake enforces Telegram's
 # own limits at the same speed (30/s overall, where the bot keeps to 29/s).
 LIMITS = Limits().scaled(10)

@@ -19,18 +19,8 @@ import pytest
 from bot import callback_data as cb
 from bot.context import BotContext
 from tests import builders as b
-from tests.e2e.meeting_helpers import (
-    AUNT,
-    GROUP,
-    OTHER,
-    PRIVATE,
-    SW,
-    bind,
-    last_call,
-    press,
-    quick_meeting,
-    wizard_to_confirm,
-)
+from tests.cast import AUNT, GROUP, OTHER, PRIVATE, SW, bind
+from tests.e2e.meeting_helpers import last_call, press, quick_meeting, wizard_to_confirm
 from tests.fakes import Call
 from tests.harness import Harness
 from tests.telegram_html import check_calls

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests import builders as b
-from tests.e2e.meeting_helpers import bind, quick_meeting
-from tests.harness import SOCIAL_WORKER_ID, Harness
+from tests.cast import AUNT, SW, UNCLE, bind
+from tests.e2e.meeting_helpers import quick_meeting
+from tests.harness import Harness
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-UNCLE = b.TgUser(100002, "张大爷")
 FORUM = b.forum(-1001000000001, "碧水苑居民群")
 START = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 

@@ -10,14 +10,11 @@ import pytest
 from bot import callback_data as cb
 from bot.logging_setup import REDACTOR, setup_logging
 from tests import builders as b
+from tests.cast import ADMIN, AUNT, GROUP, SW
 from tests.fakes import TEST_TOKEN
-from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
+from tests.harness import Harness, make_config
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
 UNCLE = b.TgUser(100002, "张大爷", language_code=None)
-ADMIN = b.TgUser(100003, "群主老陈")
-GROUP = b.group(-1001000000001, "碧水苑居民群")
 
 
 async def chat_row(h: Harness, chat_id: int) -> tuple | None:

@@ -5,12 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests import builders as b
+from tests.cast import AUNT, GROUP, SW
 from tests.fakes import FakeBotAPI
-from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
-
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-GROUP = b.group(-1001000000001, "碧水苑居民群")
+from tests.harness import Harness, make_config
 
 
 async def test_a_redelivered_remind_after_a_restart_makes_one_reminder(tmp_path: Path) -> None:

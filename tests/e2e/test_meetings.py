@@ -8,20 +8,8 @@ from pathlib import Path
 from bot import callback_data as cb
 from handlers.live import PER_MESSAGE_S, live_of
 from tests import builders as b
-from tests.e2e.meeting_helpers import (
-    AUNT,
-    GROUP,
-    OTHER,
-    PRIVATE,
-    SW,
-    UNCLE,
-    bind,
-    last_call,
-    notice,
-    press,
-    quick_meeting,
-    wizard_to_confirm,
-)
+from tests.cast import AUNT, GROUP, OTHER, PRIVATE, SW, UNCLE, bind
+from tests.e2e.meeting_helpers import last_call, notice, press, quick_meeting, wizard_to_confirm
 from tests.harness import Harness, make_config
 
 

@@ -12,7 +12,8 @@ import segno
 from bot import callback_data as cb
 from handlers.live import live_of
 from tests import builders as b
-from tests.e2e.meeting_helpers import AUNT, GROUP, PRIVATE, SW, UNCLE, bind, last_call, press, quick_meeting
+from tests.cast import AUNT, GROUP, PRIVATE, SW, UNCLE, bind
+from tests.e2e.meeting_helpers import last_call, press, quick_meeting
 from tests.fakes import FakeClock
 from tests.harness import Harness, make_config
 

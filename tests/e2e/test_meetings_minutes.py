@@ -7,7 +7,8 @@ from typing import Any
 
 from bot import callback_data as cb
 from tests import builders as b
-from tests.e2e.meeting_helpers import AUNT, GROUP, PRIVATE, SW, UNCLE, bind, last_call, notice, press, quick_meeting
+from tests.cast import AUNT, GROUP, PRIVATE, SW, UNCLE, bind
+from tests.e2e.meeting_helpers import last_call, notice, press, quick_meeting
 from tests.fakes import BOT_ID
 from tests.harness import Harness
 

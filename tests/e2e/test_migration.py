@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from bot import callback_data as cb
 from tests import builders as b
+from tests.cast import AUNT, NEIGHBOUR, SW, UNCLE
 from tests.e2e.test_polls import start_poll, tally, tally_message, vote
-from tests.harness import SOCIAL_WORKER_ID, Harness
+from tests.harness import Harness
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-UNCLE = b.TgUser(100002, "张大爷")
-NEIGHBOUR = b.TgUser(100004, "刘奶奶")
 OLD = b.group(-4000001, "碧水苑老群")
 NEW = b.group(-1009999999999, "碧水苑居民群")
 
 
-@pytest.fixture(autouse=True)
-def no_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """No update in these tests may end in the error handler (an exception)."""
-    caplog.set_level(logging.ERROR)
-    yield
-    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+pytestmark = pytest.mark.usefixtures("no_errors")
 
 
 async def press_last(h: Harness, user: b.TgUser, chat: b.TgChat, data: str) -> None:

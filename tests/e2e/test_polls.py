@@ -15,22 +15,12 @@ from bot.clock import to_ts
 from handlers.live import live_of
 from handlers.polls import sweep
 from tests import builders as b
+from tests.cast import ADMIN, AUNT, GROUP, NEIGHBOUR, OTHER, SW, UNCLE, bind
 from tests.fakes import Call, FakeClock
-from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
+from tests.harness import Harness, make_config
 from tests.telegram_html import visible_text
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-UNCLE = b.TgUser(100002, "张大爷")
-ADMIN = b.TgUser(100003, "群主老陈")
-NEIGHBOUR = b.TgUser(100004, "刘奶奶")
-GROUP = b.group(-1001000000001, "碧水苑居民群")
-OTHER = b.group(-1001000000002, "启明花园群")
 QUESTION = "选哪个主题 | 汉藏文化融合 | 碧水蓝天 | 环境美化"
-
-
-async def bind(h: Harness, chat: b.TgChat = GROUP, name: str = "碧水苑") -> None:
-    await h.send(b.message(SW, chat, f"/bind {name}"))
 
 
 def last(h: Harness, chat: b.TgChat) -> Call:

@@ -9,7 +9,8 @@ from datetime import timedelta
 from bot import callback_data as cb
 from handlers.live import live_of
 from tests import builders as b
-from tests.e2e.test_polls import GROUP, bind, start_poll, tally_message
+from tests.cast import GROUP, bind
+from tests.e2e.test_polls import start_poll, tally_message
 from tests.harness import Harness
 
 VOTERS = 1000

@@ -7,19 +7,9 @@ from datetime import timedelta
 from bot import callback_data as cb
 from handlers.live import live_of
 from tests import builders as b
+from tests.cast import ADMIN, AUNT, GROUP, OTHER, SW, UNCLE, bind
 from tests.fakes import Call
-from tests.harness import SOCIAL_WORKER_ID, Harness
-
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-UNCLE = b.TgUser(100002, "张大爷")
-ADMIN = b.TgUser(100003, "群主老陈")
-GROUP = b.group(-1001000000001, "碧水苑居民群")
-OTHER = b.group(-1001000000002, "启明花园群")
-
-
-async def bind(h: Harness, chat: b.TgChat = GROUP, name: str = "碧水苑") -> None:
-    await h.send(b.message(SW, chat, f"/bind {name}"))
+from tests.harness import Harness
 
 
 def last(h: Harness, chat: b.TgChat) -> Call:

@@ -6,11 +6,9 @@ from pathlib import Path
 
 from bot import callback_data as cb
 from tests import builders as b
+from tests.cast import PRIVATE, SW
 from tests.fakes import FakeBotAPI, FakeClock
-from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
-
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-PRIVATE = b.private(SW)
+from tests.harness import Harness, make_config
 
 
 async def test_double_tapped_send_creates_one_broadcast(h: Harness) -> None:

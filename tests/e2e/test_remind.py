@@ -9,12 +9,10 @@ from pathlib import Path
 
 from bot import callback_data as cb
 from tests import builders as b
+from tests.cast import AUNT, GROUP, SW
 from tests.fakes import FakeBotAPI, FakeClock
-from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
+from tests.harness import Harness, make_config
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-GROUP = b.group(-1001000000001, "碧水苑居民群")
 # Sunday 29 November 2026, 10:00 in Shanghai.
 START = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests import builders as b
+from tests.cast import SW
 from tests.fakes import FakeBotAPI
-from tests.harness import SOCIAL_WORKER_ID, Harness
+from tests.harness import Harness
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
 GROUP = b.group(-1001000000001, "碧水苑居民群 <A&B>")
 # Sunday 29 November 2026, 10:00 in Shanghai; the reminder is every Wednesday 19:00 (11:00 UTC).
 START = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)

@@ -9,17 +9,12 @@ import openpyxl
 
 from bot import callback_data as cb
 from tests import builders as b
+from tests.cast import AUNT, GROUP, NEIGHBOUR, OTHER, SW, UNCLE
 from tests.e2e.test_polls import start_poll, vote
-from tests.harness import SOCIAL_WORKER_ID, Harness
+from tests.harness import Harness
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-UNCLE = b.TgUser(100002, "张大爷")
-NEIGHBOUR = b.TgUser(100004, "刘奶奶")
 QUIET = b.TgUser(100005, "=HYPERLINK(1)")
 SECRET = b.TgUser(100006, "赵叔叔")
-GROUP = b.group(-1001000000001, "碧水苑居民群")
-OTHER = b.group(-1001000000002, "启明花园群")
 
 
 async def community(h: Harness) -> None:

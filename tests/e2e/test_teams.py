@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,23 +13,13 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from handlers.live import live_of
 from tests import builders as b
-from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
+from tests.cast import ADMIN, AUNT, GROUP, OTHER, SW, UNCLE
+from tests.harness import Harness, make_config
 
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-AUNT = b.TgUser(100001, "李阿姨")
-UNCLE = b.TgUser(100002, "张大爷")
 GRANNY = b.TgUser(100004, "王奶奶")
-ADMIN = b.TgUser(100003, "群主老陈")
-GROUP = b.group(-1001000000001, "碧水苑居民群")
-OTHER = b.group(-1001000000002, "启明花园居民群")
 
 
-@pytest.fixture(autouse=True)
-def no_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """No update in these tests may end in the error handler (an exception)."""
-    caplog.set_level(logging.ERROR)
-    yield
-    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+pytestmark = pytest.mark.usefixtures("no_errors")
 
 
 async def make_team(h: Harness, args: str = "碧水苑墙绘队 10", *, chat: b.TgChat = GROUP, yard: str = "碧水苑") -> int:

@@ -6,7 +6,8 @@ from typing import Any
 
 from bot import callback_data as cb
 from tests import builders as b
-from tests.e2e.meeting_helpers import AUNT, GROUP, PRIVATE, SW, bind, last_call, press, quick_meeting
+from tests.cast import AUNT, GROUP, PRIVATE, SW, bind
+from tests.e2e.meeting_helpers import last_call, press, quick_meeting
 from tests.e2e.test_meetings_minutes import meeting_held, reply_to_bot
 from tests.harness import Harness
 
@@ -24,12 +25,19 @@ async def snapshot(h: Harness) -> dict[str, list[tuple[Any, ...]]]:
     return {table: await h.rows(f"SELECT * FROM {table} ORDER BY 1") for table in TABLES}
 
 
+async def assert_refused(h: Harness, update: dict[str, Any], chat_id: int, answer: str) -> None:
+    """The update is answered in the chat with exactly these words and changes none of the tables."""
+    before = await snapshot(h)
+    await h.send(update)
+    assert h.fake.last_text(chat_id) == answer
+    assert await snapshot(h) == before
+
+
 async def test_quick_meeting(h: Harness) -> None:
     await bind(h)
-    before = await snapshot(h)
-    await h.send(b.message(SW, GROUP, "/meeting 坝坝会 昨天下午3点 院坝 讨论"))
-    assert h.fake.last_text(GROUP.id) == f"{PAST}\n{EXAMPLE}"
-    assert await snapshot(h) == before
+    await assert_refused(
+        h, b.message(SW, GROUP, "/meeting 坝坝会 昨天下午3点 院坝 讨论"), GROUP.id, f"{PAST}\n{EXAMPLE}"
+    )
 
 
 async def test_meeting_move(h: Harness) -> None:
@@ -37,20 +45,19 @@ async def test_meeting_move(h: Harness) -> None:
     meeting_id = await quick_meeting(h)
     await h.send(b.message(SW, PRIVATE, "/meetings"))
     await press(h, SW, PRIVATE, cb.MEETING_ADMIN.build("move", meeting_id))
-    before = await snapshot(h)
-    await h.send(b.message(SW, PRIVATE, "昨天下午3点"))
-    assert h.fake.last_text(SW.id) == f"{PAST}\n{EXAMPLE}"
-    assert await snapshot(h) == before
+    await assert_refused(h, b.message(SW, PRIVATE, "昨天下午3点"), SW.id, f"{PAST}\n{EXAMPLE}")
 
 
 async def test_meeting_task_due(h: Harness) -> None:
     await meeting_held(h)
     await h.send(b.message(SW, GROUP, "/minutes"))
     await h.send(reply_to_bot(h, GROUP, SW, "墙绘分三组"))
-    before = await snapshot(h)
-    await h.send(b.message(SW, GROUP, "/task 昨天下午3点 刷墙", reply_to=b.user_message(AUNT, GROUP)))
-    assert h.fake.last_text(GROUP.id) == f"{PAST}\n{EXAMPLE}"
-    assert await snapshot(h) == before
+    await assert_refused(
+        h,
+        b.message(SW, GROUP, "/task 昨天下午3点 刷墙", reply_to=b.user_message(AUNT, GROUP)),
+        GROUP.id,
+        f"{PAST}\n{EXAMPLE}",
+    )
 
 
 async def test_poll_deadline(h: Harness) -> None:
@@ -59,30 +66,23 @@ async def test_poll_deadline(h: Harness) -> None:
     card = last_call(h, GROUP.id)
     await h.send(b.callback(SW, GROUP, cb.POLL_DRAFT.build("dl", 0), message_id=card.message_id))
     prompt = last_call(h, GROUP.id)
-    before = await snapshot(h)
     data = b.message(SW, GROUP, "昨天下午3点")
     data["message"]["reply_to_message"] = b.bot_message(GROUP, prompt.message_id, prompt.text)
-    await h.send(data)
-    assert h.fake.last_text(GROUP.id) == f"{PAST}\n{EXAMPLE}"
-    assert await snapshot(h) == before
+    await assert_refused(h, data, GROUP.id, f"{PAST}\n{EXAMPLE}")
 
 
 async def test_reminder(h: Harness) -> None:
-    before = await snapshot(h)
-    await h.send(b.message(AUNT, b.private(AUNT), "/remind 昨天下午3点 去社区拿扫帚"))
-    assert h.fake.last_text(AUNT.id) == f"{PAST}\n{EXAMPLE_REPEAT}"
-    assert await snapshot(h) == before
+    await assert_refused(
+        h, b.message(AUNT, b.private(AUNT), "/remind 昨天下午3点 去社区拿扫帚"), AUNT.id, f"{PAST}\n{EXAMPLE_REPEAT}"
+    )
 
 
 async def test_team_deadline(h: Harness) -> None:
-    await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
+    await bind(h)
     await h.send(b.message(SW, GROUP, "/newteam 碧水苑墙绘队 10"))
     team_id = int(await h.scalar("SELECT id FROM teams"))
     await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("until", team_id, 0)))
-    before = await snapshot(h)
-    await h.send(b.message(SW, GROUP, "昨天"))
     past = "“昨天”已经过去了，请换一个还没到的时间。"
-    assert h.fake.last_text(GROUP.id) == f"{past}\n{EXAMPLE_DAY}\n（发送 /cancel 可以取消）"
-    assert await snapshot(h) == before
+    await assert_refused(h, b.message(SW, GROUP, "昨天"), GROUP.id, f"{past}\n{EXAMPLE_DAY}\n（发送 /cancel 可以取消）")
     await h.send(b.message(SW, GROUP, "明天"))  # a relative day, which the teams' own dates did not know
     assert await h.scalar("SELECT deadline FROM teams") is not None

@@ -25,14 +25,12 @@ from telegram.ext import CommandHandler
 from bot.callback_data import FAMILIES, MAX_ARG
 from bot.context import BotContext
 from tests import builders as b
+from tests.cast import GROUP, OTHER, SW
 from tests.fakes import Call
-from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
+from tests.harness import Harness, make_config
 from tests.telegram_html import check_calls
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
-GROUP = b.group(-1001000000001, "碧水苑居民群")
-OTHER = b.group(-1001000000002, "启明花园居民群")
 NASTY = [
     "<b>&",
     "</b>",

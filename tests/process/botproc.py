@@ -38,6 +38,10 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+WEBHOOK_URL = "https://example.invalid/hook"
+WEBHOOK_SECRET = "courtyard_Secret-42"
+
+
 def write_config(folder: Path, server: FakeTelegramServer, **overrides: dict[str, Any]) -> Path:
     """A config.toml for a bot that talks only to the fake server, with its database in folder."""
     sections: dict[str, dict[str, Any]] = {
@@ -64,6 +68,12 @@ def write_config(folder: Path, server: FakeTelegramServer, **overrides: dict[str
     path = folder / "config.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def write_webhook_config(folder: Path, server: FakeTelegramServer, port: int) -> Path:
+    """The same config in webhook mode: Telegram posts to WEBHOOK_URL, served on this local port."""
+    webhook = {"url": WEBHOOK_URL, "listen": "127.0.0.1", "port": port, "secret_token": WEBHOOK_SECRET}
+    return write_config(folder, server, telegram={"mode": "webhook"}, webhook=webhook)
 
 
 def child_env() -> dict[str, str]:

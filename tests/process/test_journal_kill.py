@@ -23,12 +23,14 @@ from tests.fakeserver import FakeTelegramServer
 from tests.process.actions import Transcript
 from tests.process.botproc import (
     SOCIAL_WORKERS,
+    WEBHOOK_SECRET,
     BotProcess,
     database,
     free_port,
     post_update,
     wait_until,
     write_config,
+    write_webhook_config,
 )
 
 pytestmark = pytest.mark.process
@@ -36,7 +38,6 @@ pytestmark = pytest.mark.process
 VOTES = 300
 REMINDS = 20
 GROUP = b.group(-1001900000001, "碧水苑居民群")
-SECRET = "courtyard_Secret-42"
 Send = Callable[[dict[str, Any]], None]
 
 
@@ -154,19 +155,14 @@ def test_a_flooded_chat_under_the_default_rate_limiter_and_a_kill_lose_no_vote(
 
 
 def post(port: int, update: dict[str, Any]) -> int:
-    return post_update(port, update, SECRET)
+    return post_update(port, update, WEBHOOK_SECRET)
 
 
 def test_webhook_killed_after_200_answered_posts_loses_none(
     tmp_path: Path, server: FakeTelegramServer, bots: Callable[..., BotProcess], db_path: Path
 ) -> None:
     port = free_port()
-    config = write_config(
-        tmp_path,
-        server,
-        telegram={"mode": "webhook"},
-        webhook={"url": "https://example.invalid/hook", "listen": "127.0.0.1", "port": port, "secret_token": SECRET},
-    )
+    config = write_webhook_config(tmp_path, server, port)
     bot = bots(config, webhook_port=port).start()
     ids = iter(range(5_000_000, 6_000_000))
 

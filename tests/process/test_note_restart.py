@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,13 +36,26 @@ def texts_to(server: FakeTelegramServer, chat_id: int, words: str) -> list[str]:
     return [c.text for c in server.calls if c.method == "sendMessage" and c.chat_id == chat_id and words in c.text]
 
 
-def kill_after_commit(server: FakeTelegramServer, bot: BotProcess, world: World, update: dict, committed: str) -> None:
-    """Send update to a slow Telegram and SIGKILL the bot as soon as its change is in the database."""
+def kill_after_commit(
+    server: FakeTelegramServer, bot: BotProcess, world: World, update: dict, committed: str, queued: str
+) -> list[tuple[Any, ...]]:
+    """Send update to a slow Telegram, SIGKILL the bot as soon as its change is in the database; the queued rows."""
     server.delays["sendMessage"] = SLOW_S
     server.enqueue(update)
     wait_until(lambda: bool(world.scalar(committed)), 20, "the commit")
     bot.kill()
     server.delays.pop("sendMessage")
+    with database(world.db_path) as conn:
+        assert integrity(conn) == "ok"
+        return [tuple(r) for r in conn.execute(queued).fetchall()]
+
+
+def restart_until_idle(bot: BotProcess, world: World) -> None:
+    """Stop the bot, start it again and stop it once nothing is pending (the restart must send nothing again)."""
+    bot.terminate()
+    bot.start()
+    wait_until(lambda: world.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 0, 10, "idle")
+    assert bot.terminate() == 0
 
 
 def test_the_proposers_note_arrives_once_after_a_kill_between_commit_and_send(
@@ -53,18 +67,15 @@ def test_the_proposers_note_arrives_once_after_a_kill_between_commit_and_send(
     world.send_and_wait(b.message(AUNT, b.private(AUNT), "/start"))  # she can be told privately
     world.send_and_wait(b.message(AUNT, GROUP, "/propose 汉藏文化融合"))
     answer = b.message(SW, GROUP, "/answer 1 采纳 已列入本月计划")
-    kill_after_commit(server, bot, world, answer, "SELECT 1 FROM proposals WHERE status = 'accepted'")
-    with database(db_path) as conn:
-        assert integrity(conn) == "ok"
-        queued = conn.execute("SELECT status FROM outbox WHERE kind = 'proposal_note'").fetchall()
+    accepted = "SELECT 1 FROM proposals WHERE status = 'accepted'"
+    queued = kill_after_commit(
+        server, bot, world, answer, accepted, "SELECT status FROM outbox WHERE kind = 'proposal_note'"
+    )
 
     bot.start()
     wait_until(lambda: bool(texts_to(server, AUNT.id, "有答复了")), 30, "the proposer's note")
     assert queued == [("pending",)], queued  # it was committed with the answer, not yet sent
-    bot.terminate()
-    bot.start()  # a further restart sends nothing again
-    wait_until(lambda: world.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 0, 10, "idle")
-    assert bot.terminate() == 0
+    restart_until_idle(bot, world)
     told = texts_to(server, AUNT.id, "有答复了")
     assert len(told) == 1 and "采纳" in told[0], told
     with database(db_path) as conn:
@@ -84,20 +95,16 @@ def test_a_promotion_note_arrives_once_after_a_kill_between_commit_and_send(
     world.send_and_wait(b.message(UNCLE, GROUP, "/join 护卫队"))  # the waitlist
     leave = b.message(AUNT, GROUP, "/leave 护卫队")
     promoted = f"SELECT 1 FROM team_members WHERE user_id = {UNCLE.id} AND status = 'member'"
-    kill_after_commit(server, bot, world, leave, promoted)
-    with database(db_path) as conn:
-        assert integrity(conn) == "ok"
-        queued = conn.execute("SELECT chat_id, status FROM outbox WHERE kind = 'team_note'").fetchall()
+    queued = kill_after_commit(
+        server, bot, world, leave, promoted, "SELECT chat_id, status FROM outbox WHERE kind = 'team_note'"
+    )
 
     bot.start()
     wait_until(lambda: bool(texts_to(server, UNCLE.id, "正式队员")), 30, "the promotion note")
     # Queued to his private chat with the leave; the dispatcher may already have claimed it.
     assert len(queued) == 1 and queued[0][0] == UNCLE.id and queued[0][1] in ("pending", "sending"), queued
     interrupted = queued[0][1] == "sending"
-    bot.terminate()
-    bot.start()
-    wait_until(lambda: world.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 0, 10, "idle")
-    assert bot.terminate() == 0
+    restart_until_idle(bot, world)
     told = len(texts_to(server, UNCLE.id, "正式队员"))
     # A send cut off mid-request may have arrived: team notes are sent again then (ARCHITECTURE.md).
     assert told == 1 or (interrupted and told == 2), (queued, told)

@@ -14,18 +14,17 @@ from tests.fakeserver import FakeTelegramServer
 from tests.process.actions import Transcript
 from tests.process.botproc import (
     SOCIAL_WORKERS,
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
     BotProcess,
     database,
     free_port,
     post_update,
     wait_until,
-    write_config,
+    write_webhook_config,
 )
 
 pytestmark = pytest.mark.process
-
-SECRET = "courtyard_Secret-42"
-PUBLIC_URL = "https://example.invalid/hook"
 
 
 def post(port: int, update: dict[str, Any], secret: str | None, path: str = "/hook") -> int:
@@ -37,34 +36,29 @@ def test_webhook_checks_the_secret_and_handles_a_redelivered_update_once(
     tmp_path: Path, server: FakeTelegramServer, bots: Callable[..., BotProcess], db_path: Path
 ) -> None:
     port = free_port()
-    config = write_config(
-        tmp_path,
-        server,
-        telegram={"mode": "webhook"},
-        webhook={"url": PUBLIC_URL, "listen": "127.0.0.1", "port": port, "secret_token": SECRET},
-    )
+    config = write_webhook_config(tmp_path, server, port)
     bot = bots(config, webhook_port=port).start()
     registered = [c for c in server.calls if c.method == "setWebhook"]
-    assert registered[-1].params["url"] == PUBLIC_URL
-    assert registered[-1].params["secret_token"] == SECRET
+    assert registered[-1].params["url"] == WEBHOOK_URL
+    assert registered[-1].params["secret_token"] == WEBHOOK_SECRET
 
     chat = b.group(-1001800000001, "碧水苑居民群")
     update = b.message(SOCIAL_WORKERS[0], chat, "/bind 碧水苑")
     assert post(port, update, None) == 403
     assert post(port, update, "wrong-secret") == 403
-    assert post(port, update, SECRET, path="/") == 404  # only the public URL's path is served
+    assert post(port, update, WEBHOOK_SECRET, path="/") == 404  # only the public URL's path is served
     with database(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM chats WHERE chat_id = ?", (chat.id,)).fetchone()[0] == 0
     assert not server.calls_since(0, "sendMessage")
 
-    assert post(port, update, SECRET) == 200
+    assert post(port, update, WEBHOOK_SECRET) == 200
     wait_until(lambda: Transcript(server.calls).replies_to(update), 10, "the reply")
     # Telegram redelivers when it saw no answer in time: once more, then five at the same moment.
-    assert post(port, update, SECRET) == 200
+    assert post(port, update, WEBHOOK_SECRET) == 200
     with ThreadPoolExecutor(5) as pool:
-        assert list(pool.map(lambda _: post(port, update, SECRET), range(5))) == [200] * 5
+        assert list(pool.map(lambda _: post(port, update, WEBHOOK_SECRET), range(5))) == [200] * 5
     other = b.message(SOCIAL_WORKERS[1], chat, "/courtyards")
-    assert post(port, other, SECRET) == 200
+    assert post(port, other, WEBHOOK_SECRET) == 200
     wait_until(lambda: Transcript(server.calls).replies_to(other), 10, "the reply to a later update")
     assert bot.terminate() == 0
 

@@ -11,9 +11,8 @@ from telegram.error import RetryAfter
 
 from bot.reply_limiter import ChatRateLimiter
 from tests import builders as b
-from tests.harness import SOCIAL_WORKER_ID, Harness, make_config
-
-SW = b.TgUser(SOCIAL_WORKER_ID, "王社工")
+from tests.cast import SW
+from tests.harness import Harness, make_config
 
 
 class Clock:
