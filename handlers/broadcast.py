@@ -174,7 +174,8 @@ def on_draft(act: DraftAction) -> Callable[[Update, BotContext, Press], Awaitabl
         pending = await context.deps.services.people.dialog(actor.user_id, actor.chat_id)
         card = pending[1].get("card") if pending is not None and pending[0] == DRAFT else None
         shown = press.query.message.message_id if press.query.message is not None else None
-        if pending is None or pending[0] != DRAFT or (card is not None and shown != card):
+        # An older picker (a lower message id in this chat) shows an older text: it must not send the newest.
+        if pending is None or pending[0] != DRAFT or (card is not None and shown is not None and shown < card):
             await answer(press.query, press.t._("This button is no longer valid."))
             return
         await act(update, context, press, actor, pending[1])
