@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -42,10 +43,14 @@ class CourtyardApplication(Application[Any, Any, Any, Any, Any, Any]):
             if not await journal.claim(update.update_id):
                 return  # a redelivered or replayed copy of an update already started or done
             db.begin_update(update.update_id)
+        cancelled = False
         try:
             await super().process_update(update)
+        except asyncio.CancelledError:
+            cancelled = True  # stopped, not failed: left unfinished, so the next start handles it
+            raise
         finally:
-            if db is not None:
+            if db is not None and not cancelled:
                 # However the handlers ended: an update that failed is done too, never replayed.
                 await db.finish_update()
 
