@@ -10,7 +10,7 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.services.errors import DomainError, NotFound
-from bot.services.meeting_model import NOTE, NOTICE, REMINDER, TASK_DUE
+from bot.services.meeting_model import NOTE, NOTICE, PROMOTED, REMINDER, TASK_DUE
 from handlers import meetings_admin, meetings_calendar, meetings_wizard
 from handlers.buttons import buttons
 from handlers.common import (
@@ -42,7 +42,7 @@ from handlers.meetings_render import (
     render_task_due,
     task_keyboard,
 )
-from handlers.notify import mention
+from handlers.notify import mention, register_note
 from storage.outbox import OutboxItem
 
 
@@ -174,13 +174,23 @@ async def draw_note(context: BotContext, item: OutboxItem) -> Outgoing | None:
         return Outgoing(render_cancelled(t, meeting))
     if what == "moved":
         return Outgoing(render_moved(t, meeting, int(item.payload.get("old", 0))))
-    if what == "promoted":
+    if what == "promoted":  # queued by an older version; new ones are PROMOTED person notes
         user_id, name = int(item.payload.get("user_id", 0)), str(item.payload.get("name", ""))
         who = name if item.chat_id > 0 else mention(user_id, name)
         return Outgoing(render_promoted(t, who, meeting))
     if what == "minutes":
         return Outgoing(await meetings_admin.minutes_text(context, t, meeting.id))
     return None
+
+
+async def draw_promoted(context: BotContext, item: OutboxItem, t: Translator, who: Html | None) -> Outgoing | None:
+    """The note to whoever moved up from the waitlist (named plainly in private, mentioned in a group)."""
+    assert item.ref_id is not None
+    try:
+        meeting = await context.deps.services.meetings.meeting(item.ref_id)
+    except NotFound:
+        return None
+    return Outgoing(render_promoted(t, who or "", meeting))
 
 
 async def draw_task_due(context: BotContext, item: OutboxItem) -> Outgoing | None:
@@ -227,4 +237,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     outbox.register(NOTICE, Kind(render=draw_notice, resend_ambiguous=True, on_sent=adopt_notice))
     outbox.register(REMINDER, Kind(render=draw_reminder, resend_ambiguous=True))
     outbox.register(NOTE, Kind(render=draw_note, resend_ambiguous=True))
+    register_note(app, PROMOTED, draw_promoted)
     outbox.register(TASK_DUE, Kind(render=draw_task_due, resend_ambiguous=True))

@@ -10,7 +10,7 @@ from bot.services.meeting_model import (
     ANSWERS,
     CHECKIN_EARLY_S,
     CHECKIN_LATE_S,
-    NOTE,
+    PROMOTED,
     WRONG_CODE_WINDOW_S,
     WRONG_CODES,
     CheckinResult,
@@ -19,8 +19,8 @@ from bot.services.meeting_model import (
     existing_meeting,
     require_open,
 )
+from bot.services.notes import queue_person_note
 from storage.meetings import MeetingRow, MeetingsRepository, Person
-from storage.outbox import OutboxRepository
 
 
 class AttendanceService(CommunityService):
@@ -73,16 +73,14 @@ class AttendanceService(CommunityService):
         # Someone who never opened a private chat is mentioned in a group that got the notice.
         group = fallback_chat if fallback_chat is not None else (chats[0] if chats else None)
         for person in promoted:
-            chat_id = person.user_id if person.private_chat else group
-            if chat_id is None:
-                continue
-            await OutboxRepository(conn).add(
-                kind=NOTE,
-                chat_id=chat_id,
-                due_at=now,
+            await queue_person_note(
+                conn,
+                PROMOTED,
+                user_id=person.user_id,
+                group_chat_id=group,
+                payload={},
                 now=now,
                 ref_id=meeting_id,
-                payload={"what": "promoted", "user_id": person.user_id, "name": person.name},
                 dedupe_key=f"meet:{meeting_id}:promoted:{person.user_id}:{now}",
             )
         return promoted

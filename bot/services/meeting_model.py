@@ -46,6 +46,7 @@ ANSWERS = ("yes", "maybe", "no")
 NOTICE = "meeting_notice"
 REMINDER = "meeting_reminder"
 NOTE = "meeting_note"
+PROMOTED = "meeting_promoted"  # a note to one person (bot/services/notes.py): moved up from the waitlist
 TASK_DUE = "task_due"
 
 MAX_TITLE = 60

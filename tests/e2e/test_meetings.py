@@ -177,7 +177,7 @@ async def test_capacity_gives_a_waitlist_and_a_freed_place_promotes_the_next(h: 
     assert toasts[2].startswith("名额已满，您是候补第 1 位") and toasts[3].startswith("名额已满，您是候补第 2 位")
     await press(h, AUNT, GROUP, cb.RSVP.build("no", meeting_id), sent)
     # The note to whoever moves up is queued in the answer's transaction: a crash cannot lose it.
-    assert await h.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'meeting_note' AND status = 'pending'") == 1
+    assert await h.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'meeting_promoted' AND status = 'pending'") == 1
     await h.drain()
     told = h.fake.last_text(UNCLE.id)
     assert told.startswith("🎉 张大爷，有名额空出来了") and "宣讲会 · 垃圾分类宣讲" in told
