@@ -22,8 +22,8 @@ from handlers.common import (
     reply,
     tr,
 )
-from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
-from handlers.live import Rendered, live, live_of
+from handlers.dispatcher import Kind, Outgoing, dispatcher
+from handlers.live import Rendered, live
 from handlers.meetings_render import (
     LIVE,
     listing_keyboard,
@@ -220,8 +220,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.start_payloads["ics"] = meetings_calendar.ics_link
     ext.menu_actions["meetings"] = show_meetings
     ext.me_sections.append(my_meetings)
-    live_of(app).register(LIVE, draw_live, lists=_answered)
-    outbox = dispatcher_of(app)
+    live(app).register(LIVE, draw_live, lists=_answered)
+    outbox = dispatcher(app)
     # Every meeting message is resent after an interrupted send: a rare duplicate notice or
     # reminder costs less than a courtyard that never hears about the meeting (ARCHITECTURE.md).
     outbox.register(NOTICE, Kind(render=draw_notice, resend_ambiguous=True, on_sent=adopt_notice))

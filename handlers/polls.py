@@ -40,7 +40,7 @@ from handlers.common import (
     tr,
 )
 from handlers.dispatcher import dispatcher
-from handlers.live import Rendered, live, live_of
+from handlers.live import Rendered, live
 from handlers.notify import mention
 from handlers.polls_draft import DRAFT, parse_typed, render_card, render_pick
 from handlers.polls_render import (
@@ -455,5 +455,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.dialogs[OUTCOME] = outcome_reply
     ext.menu_actions["polls"] = list_polls
     ext.on_startup.append(_start)
-    live_of(app).register(LIVE_KIND, draw_tally, lists=_voted_in)
+    live(app).register(LIVE_KIND, draw_tally, lists=_voted_in)
     polls_outbox.register(app)

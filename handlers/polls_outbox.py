@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from bot.services.errors import NotFound
 from bot.services.polls import POLL_NUDGE, POLL_REMINDER, POLL_RESULTS, PollView
 from handlers.common import chat_translator_for_id
-from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
+from handlers.dispatcher import Kind, Outgoing, dispatcher
 from handlers.polls_render import (
     chart_input,
     render_private_nudge,
@@ -119,7 +119,7 @@ async def draw_nudge(context: BotContext, item: OutboxItem) -> Outgoing | None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the polls' outbox kinds and say what an interrupted send does."""
-    outbox = dispatcher_of(app)
+    outbox = dispatcher(app)
     # Results: at most once (the live tally shows the final count even if an announcement is lost).
     outbox.register(POLL_RESULTS, Kind(render=draw_results, resend_ambiguous=False, on_done=results_done))
     # A rare duplicate reminder is better than a lost one.

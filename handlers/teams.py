@@ -41,7 +41,7 @@ from handlers.common import (
     user_translator,
 )
 from handlers.dispatcher import dispatcher
-from handlers.live import Rendered, live, live_of
+from handlers.live import Rendered, live
 from handlers.notify import mention
 from storage.teams import Team
 
@@ -430,7 +430,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         no=deciding(TeamsService.decline),
         rm=deciding(TeamsService.remove),
     )
-    live_of(app).register(ROSTER, draw_roster, lists=showing_person)
+    live(app).register(ROSTER, draw_roster, lists=showing_person)
     data = app.bot_data
     data.ext.menu_actions["teams"] = menu_teams
     data.ext.me_sections.append(me_section)
