@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import Application
 
 from bot import callback_data as cb
-from bot.charts import render_bar_chart
+from bot.charts import draw_bars
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.errors import NotFound
@@ -33,14 +33,7 @@ async def _chart(t: Translator, view: PollView) -> bytes | None:
     chart = chart_input(t, view)
     try:
         # Drawing takes tens of milliseconds of CPU: keep it off the event loop.
-        return await asyncio.to_thread(
-            render_bar_chart,
-            chart.title,
-            chart.labels,
-            chart.values,
-            value_labels=chart.value_labels,
-            subtitle=chart.subtitle,
-        )
+        return await asyncio.to_thread(draw_bars, chart)
     except Exception:
         # The text results follow anyway; a missing picture must not stop them.
         log.exception("poll chart failed")

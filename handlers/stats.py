@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot import callback_data as cb
-from bot.charts import render_bar_chart, render_line_chart
+from bot.charts import draw_bars, render_line_chart
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.stats import DEFAULT_DAYS, StatsService, StatsView
@@ -50,14 +50,7 @@ async def _charts(t: Translator, view: StatsView, name: str) -> list[bytes]:
     try:
         # Both pictures at once: Pillow releases the GIL while drawing, so two cores share the work.
         pictures = await asyncio.gather(
-            asyncio.to_thread(
-                render_bar_chart,
-                bar.title,
-                bar.labels,
-                bar.values,
-                value_labels=bar.value_labels,
-                subtitle=bar.subtitle,
-            ),
+            asyncio.to_thread(draw_bars, bar),
             asyncio.to_thread(render_line_chart, line.title, line.x_labels, line.series, y_label=line.y_label),
         )
         return list(pictures)
