@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update, User
 from telegram.constants import ChatType
@@ -21,6 +21,8 @@ from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied, WrongChat
 from bot.timeparse import Asked, Refusal, TimeRefusal
 
+
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 ANONYMOUS_ADMIN_ID = 1087968824
@@ -309,6 +311,14 @@ async def offer_private_chat(update: Update, context: BotContext, t: Translator,
     )
     button = InlineKeyboardButton(t._("💬 Open a private chat with me"), url=url)
     await reply(update, text, reply_markup=InlineKeyboardMarkup([[button]]))
+
+
+async def unless_gone(lookup: Awaitable[T]) -> T | None:
+    """The looked-up object, or None when it was deleted meanwhile (a renderer then draws nothing)."""
+    try:
+        return await lookup
+    except NotFound:
+        return None
 
 
 def command_args(update: Update) -> str:

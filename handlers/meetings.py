@@ -9,7 +9,7 @@ from telegram.ext import Application
 from bot import callback_data as cb
 from bot.context import BotContext
 from bot.i18n import Html, Translator
-from bot.services.errors import DomainError, NotFound
+from bot.services.errors import DomainError
 from bot.services.meeting_model import NOTE, NOTICE, REMINDER, TASK_DUE
 from handlers import meetings_admin, meetings_calendar, meetings_wizard
 from handlers.buttons import buttons
@@ -21,6 +21,7 @@ from handlers.common import (
     commands,
     reply,
     tr,
+    unless_gone,
 )
 from handlers.dispatcher import Kind, Outgoing, dispatcher
 from handlers.live import Rendered, live
@@ -120,9 +121,8 @@ async def _answered(context: BotContext, user_id: int) -> list[int]:
 
 async def draw_live(context: BotContext, meeting_id: int, chat_id: int) -> Rendered | None:
     """The notice as it should look now."""
-    try:
-        view = await context.deps.services.meetings.view(meeting_id)
-    except NotFound:
+    view = await unless_gone(context.deps.services.meetings.view(meeting_id))
+    if view is None:
         return None
     t = await chat_translator_for_id(context, chat_id)
     now = context.deps.clock.now()
@@ -162,9 +162,8 @@ async def draw_note(context: BotContext, item: OutboxItem) -> Outgoing | None:
     """Cancelled, moved, late-reminder, promotion and minutes notes."""
     assert item.ref_id is not None
     services = context.deps.services
-    try:
-        meeting = await services.meetings.meeting(item.ref_id)
-    except NotFound:
+    meeting = await unless_gone(services.meetings.meeting(item.ref_id))
+    if meeting is None:
         return None
     t = await chat_translator_for_id(context, item.chat_id)
     what = item.payload.get("what")
@@ -186,9 +185,8 @@ async def draw_note(context: BotContext, item: OutboxItem) -> Outgoing | None:
 async def draw_task_due(context: BotContext, item: OutboxItem) -> Outgoing | None:
     """A task reminder when it falls due; skipped once done or when its owner was forgotten."""
     assert item.ref_id is not None
-    try:
-        view = await context.deps.services.minutes.task(item.ref_id)
-    except NotFound:
+    view = await unless_gone(context.deps.services.minutes.task(item.ref_id))
+    if view is None:
         return None
     task = view.task
     if task.done_at is not None or (task.owner_id is None and item.chat_id > 0):

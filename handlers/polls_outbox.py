@@ -12,9 +12,8 @@ from bot import callback_data as cb
 from bot.charts import draw_bars
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.services.errors import NotFound
 from bot.services.polls import POLL_NUDGE, POLL_REMINDER, POLL_RESULTS, PollView
-from handlers.common import chat_translator_for_id
+from handlers.common import chat_translator_for_id, unless_gone
 from handlers.dispatcher import Kind, Outgoing, dispatcher
 from handlers.polls_render import (
     chart_input,
@@ -44,9 +43,8 @@ async def draw_results(context: BotContext, item: OutboxItem) -> Outgoing | None
     """Part 0: the chart with a summary; parts 1…n: the full results, split at 4096 characters."""
     assert item.ref_id is not None
     part = int(item.payload.get("part", 0))
-    try:
-        view = await context.deps.services.polls.view(item.ref_id)
-    except NotFound:
+    view = await unless_gone(context.deps.services.polls.view(item.ref_id))
+    if view is None:
         return None
     t = await chat_translator_for_id(context, item.chat_id)
     if part == 0:
@@ -79,9 +77,8 @@ async def results_done(context: BotContext, item: OutboxItem) -> None:
 async def _open_poll(context: BotContext, item: OutboxItem) -> PollView | None:
     """The view of the poll an outbox item is about, or None once it is gone or closed."""
     assert item.ref_id is not None
-    try:
-        view = await context.deps.services.polls.view(item.ref_id)
-    except NotFound:
+    view = await unless_gone(context.deps.services.polls.view(item.ref_id))
+    if view is None:
         return None
     return view if view.poll.is_open else None
 
