@@ -21,7 +21,6 @@ from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied, WrongChat
 from bot.timeparse import Asked, Refusal, TimeRefusal
 
-
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
