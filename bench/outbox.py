@@ -13,7 +13,7 @@ from bench.common import bench_config, emit
 from bot.clock import to_ts
 from bot.ratelimit import TELEGRAM_LIMITS, Limits
 from bot.services.actor import Actor
-from handlers.dispatcher import dispatcher_of
+from handlers.dispatcher import dispatcher
 from tests.fakes import FakeBotAPI
 from tests.harness import SOCIAL_WORKER_ID, Harness
 
@@ -60,7 +60,7 @@ async def bench_broadcast(folder: Path, chats: int) -> None:
         fake.enforce = telegram
         start = time.perf_counter()
         await h.deps.services.broadcasts.create(actor, "本周六上午9点大扫除，请大家带上扫帚。", None)
-        await dispatcher_of(h.app).drain(h.context, max_wait=600)
+        await dispatcher(h.app).drain(h.context, max_wait=600)
         elapsed = time.perf_counter() - start
         per_chat = Counter(c.chat_id for c in fake.sent() if c.chat_id != SOCIAL_WORKER_ID)
     emit("broadcast_chats", chats, "chats")
@@ -95,7 +95,7 @@ async def bench_reminders(folder: Path, count: int) -> None:
         h.clock.advance(timedelta(seconds=60))
         fake.enforce = telegram
         start = time.perf_counter()
-        await dispatcher_of(h.app).drain(h.context, max_wait=1200)
+        await dispatcher(h.app).drain(h.context, max_wait=1200)
         elapsed = time.perf_counter() - start
         per_chat = Counter(c.chat_id for c in fake.sent())
     emit("reminder_count", count, "reminders")

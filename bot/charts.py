@@ -6,6 +6,7 @@ import io
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.chart_text import CharMap, cjk_font_path, clean_text, fit_text, format_number, wrap_text
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from PIL import Image, ImageDraw, ImageFont
 
 # Drawing takes 30-150 ms of CPU: async callers should use asyncio.to_thread to keep the event loop free.
-__all__ = ["render_bar_chart", "render_line_chart"]
+__all__ = ["BarInput", "draw_bars", "render_bar_chart", "render_line_chart"]
 
 # Telegram shows a photo about 360 dp wide on a phone, so a ~960 px picture is shrunk to roughly
 # a third: body text needs ~34 px here to read like the chat's own text.
@@ -130,6 +131,24 @@ def _trim_heap() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+@dataclass(frozen=True)
+class BarInput:
+    """What a bar chart shows (poll results, the participation ladder): plain text, nothing escaped."""
+
+    title: str
+    labels: list[str]
+    values: list[float]
+    value_labels: list[str]
+    subtitle: str
+
+
+def draw_bars(chart: BarInput) -> bytes:
+    """render_bar_chart of a BarInput."""
+    return render_bar_chart(
+        chart.title, chart.labels, chart.values, value_labels=chart.value_labels, subtitle=chart.subtitle
+    )
 
 
 def render_bar_chart(

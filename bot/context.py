@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from handlers.middleware import UpdateGate
 
 ADMIN_TTL_S = 300.0
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -86,6 +88,20 @@ class BotData:
         self.live: LiveMessages | None = None  # handlers/live.py
         self.gate: UpdateGate | None = None  # handlers/middleware.py
         self.deps: Deps | None = None  # the checked view, made once services exist
+
+
+class HasBotData(Protocol):
+    """A handler's context or the application itself: both hold the BotData."""
+
+    @property
+    def bot_data(self) -> BotData: ...
+
+
+def registered(value: T | None, module: str) -> T:
+    """The object a handler module put in BotData; an error when that module was not registered first."""
+    if value is None:
+        raise RuntimeError(f"{module} must be registered before the features that use it")
+    return value
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from handlers.common import (
     reply,
     tr,
 )
-from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
+from handlers.dispatcher import Kind, Outgoing, dispatcher
 from storage.outbox import OutboxItem
 
 DRAFT = "broadcast_draft"
@@ -256,7 +256,7 @@ async def draw_report(context: BotContext, item: OutboxItem) -> Outgoing | None:
 async def report_after_restart(app: Application) -> None:  # type: ignore[type-arg]
     """A crash between a broadcast's last send and its report must not lose the report."""
     if await BotContext(app).deps.services.broadcasts.report_finished():
-        dispatcher_of(app).wake()
+        dispatcher(app).wake()
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -273,7 +273,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     )
     app.bot_data.ext.dialogs[DRAFT] = replace_draft_text
     app.bot_data.ext.on_startup.append(report_after_restart)  # after the dispatcher's recovery
-    outbox = dispatcher_of(app)
+    outbox = dispatcher(app)
     # A duplicate notice in many groups is worse than one uncertain copy, which the report names.
     outbox.register(BROADCAST, Kind(render=draw_notice, resend_ambiguous=False, on_done=after_notice))
     outbox.register(BROADCAST_REPORT, Kind(render=draw_report, resend_ambiguous=True))

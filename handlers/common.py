@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
+from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CommandHandler, filters
@@ -21,6 +21,7 @@ from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied, WrongChat
 from bot.timeparse import Asked, Refusal, TimeRefusal
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 ANONYMOUS_ADMIN_ID = 1087968824
@@ -278,6 +279,45 @@ def time_error_text(t: Translator, exc: TimeRefusal) -> str:
         Asked.REPEAT: t._("For example: 明天下午3点, 周六上午10点, 12月5日 19:30, 每周三晚上7点."),
     }.get(exc.asked, t._("For example: 明天下午3点, 周六上午10点, 12月5日 19:30."))
     return f"{reason}\n{example}"
+
+
+async def send_files_privately(
+    update: Update,
+    context: BotContext,
+    t: Translator,
+    actor: Actor,
+    files: Iterable[tuple[str, bytes]],
+    caption: str,
+    start: str = "",
+) -> bool:
+    """Send files to the actor's private chat; if Telegram refuses, offer the open-a-chat button and return False."""
+    try:
+        for name, content in files:
+            await context.bot.send_document(actor.user_id, InputFile(content, filename=name), caption=caption)
+    except TelegramError as exc:
+        log.info("private files not delivered: %s", type(exc).__name__)
+        await offer_private_chat(update, context, t, actor, start)
+        return False
+    return True
+
+
+async def offer_private_chat(update: Update, context: BotContext, t: Translator, actor: Actor, start: str = "") -> None:
+    """Tell the actor to open a private chat first, with a button that opens it (and /start <start>)."""
+    url = f"https://t.me/{context.bot.username}" + (f"?start={start}" if start else "")
+    text = t._(
+        "{name}, I cannot send you files privately yet. Please press the button below, then “Start”, and try again.",
+        name=actor.display_name,
+    )
+    button = InlineKeyboardButton(t._("💬 Open a private chat with me"), url=url)
+    await reply(update, text, reply_markup=InlineKeyboardMarkup([[button]]))
+
+
+async def unless_gone(lookup: Awaitable[T]) -> T | None:
+    """The looked-up object, or None when it was deleted meanwhile (a renderer then draws nothing)."""
+    try:
+        return await lookup
+    except NotFound:
+        return None
 
 
 def command_args(update: Update) -> str:

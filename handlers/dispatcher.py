@@ -20,7 +20,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.context import BotContext
+from bot.context import BotContext, HasBotData, registered
 from bot.html_text import truncate_html
 from bot.ratelimit import Limits, SendLimiter
 from bot.services.outbox import OutboxService
@@ -320,21 +320,13 @@ async def _deliver(context: BotContext, chat_id: int, outgoing: Outgoing) -> Mes
     return await context.bot.send_message(chat_id, truncate_html(outgoing.text, MAX_TEXT), reply_markup=outgoing.markup)
 
 
-def dispatcher(context: BotContext) -> Dispatcher:
-    """The application's dispatcher."""
-    return dispatcher_of(context.application)
-
-
-def dispatcher_of(app: Application) -> Dispatcher:  # type: ignore[type-arg]
-    """The dispatcher of an application (for registering kinds)."""
-    found: Dispatcher | None = app.bot_data.dispatcher
-    if found is None:
-        raise RuntimeError("handlers.dispatcher must be registered before the features that use it")
-    return found
+def dispatcher(owner: HasBotData) -> Dispatcher:
+    """The application's dispatcher, from a handler's context or (registering kinds) the application."""
+    return registered(owner.bot_data.dispatcher, "handlers.dispatcher")
 
 
 async def _start(app: Application) -> None:  # type: ignore[type-arg]
-    found = dispatcher_of(app)
+    found = dispatcher(app)
     context = BotContext(app)
     await found.recover(context)
     if app.bot_data.dispatcher_autostart:
@@ -342,7 +334,7 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _stop(app: Application) -> None:  # type: ignore[type-arg]
-    await dispatcher_of(app).stop()
+    await dispatcher(app).stop()
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

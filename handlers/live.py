@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.clock import Clock
-from bot.context import BotContext
+from bot.context import BotContext, HasBotData, registered
 from bot.html_text import truncate_html
 from bot.services.live import LiveMessagesService
 from handlers.common import MAX_TEXT, retry_seconds
@@ -177,17 +177,9 @@ class LiveMessages:
                 del self._keys[entry]
 
 
-def live(context: BotContext) -> LiveMessages:
-    """The application's LiveMessages."""
-    return live_of(context.application)
-
-
-def live_of(app: Application) -> LiveMessages:  # type: ignore[type-arg]
-    """The LiveMessages of an application (for registering renderers)."""
-    found: LiveMessages | None = app.bot_data.live
-    if found is None:
-        raise RuntimeError("handlers.live must be registered before the features that use it")
-    return found
+def live(owner: HasBotData) -> LiveMessages:
+    """The application's LiveMessages, from a handler's context or (registering renderers) the application."""
+    return registered(owner.bot_data.live, "handlers.live")
 
 
 async def _flush_job(context: BotContext) -> None:

@@ -21,9 +21,10 @@ from handlers.common import (
     commands,
     reply,
     tr,
+    unless_gone,
 )
-from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
-from handlers.live import Rendered, live, live_of
+from handlers.dispatcher import Kind, Outgoing, dispatcher
+from handlers.live import Rendered, live
 from handlers.meetings_render import (
     LIVE,
     listing_keyboard,
@@ -120,9 +121,8 @@ async def _answered(context: BotContext, user_id: int) -> list[int]:
 
 async def draw_live(context: BotContext, meeting_id: int, chat_id: int) -> Rendered | None:
     """The notice as it should look now."""
-    try:
-        view = await context.deps.services.meetings.view(meeting_id)
-    except NotFound:
+    view = await unless_gone(context.deps.services.meetings.view(meeting_id))
+    if view is None:
         return None
     t = await chat_translator_for_id(context, chat_id)
     now = context.deps.clock.now()
@@ -162,9 +162,8 @@ async def draw_note(context: BotContext, item: OutboxItem) -> Outgoing | None:
     """Cancelled, moved, late-reminder, promotion and minutes notes."""
     assert item.ref_id is not None
     services = context.deps.services
-    try:
-        meeting = await services.meetings.meeting(item.ref_id)
-    except NotFound:
+    meeting = await unless_gone(services.meetings.meeting(item.ref_id))
+    if meeting is None:
         return None
     t = await chat_translator_for_id(context, item.chat_id)
     what = item.payload.get("what")
@@ -196,9 +195,8 @@ async def draw_promoted(context: BotContext, item: OutboxItem, t: Translator, wh
 async def draw_task_due(context: BotContext, item: OutboxItem) -> Outgoing | None:
     """A task reminder when it falls due; skipped once done or when its owner was forgotten."""
     assert item.ref_id is not None
-    try:
-        view = await context.deps.services.minutes.task(item.ref_id)
-    except NotFound:
+    view = await unless_gone(context.deps.services.minutes.task(item.ref_id))
+    if view is None:
         return None
     task = view.task
     if task.done_at is not None or (task.owner_id is None and item.chat_id > 0):
@@ -230,8 +228,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.start_payloads["ics"] = meetings_calendar.ics_link
     ext.menu_actions["meetings"] = show_meetings
     ext.me_sections.append(my_meetings)
-    live_of(app).register(LIVE, draw_live, lists=_answered)
-    outbox = dispatcher_of(app)
+    live(app).register(LIVE, draw_live, lists=_answered)
+    outbox = dispatcher(app)
     # Every meeting message is resent after an interrupted send: a rare duplicate notice or
     # reminder costs less than a courtyard that never hears about the meeting (ARCHITECTURE.md).
     outbox.register(NOTICE, Kind(render=draw_notice, resend_ambiguous=True, on_sent=adopt_notice))

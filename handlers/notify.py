@@ -14,7 +14,7 @@ from telegram.ext import Application
 from bot.context import BotContext
 from bot.i18n import Html, Translator, esc
 from handlers.common import chat_translator_for_id
-from handlers.dispatcher import Kind, Outgoing, SendFailure, dispatcher, dispatcher_of
+from handlers.dispatcher import Kind, Outgoing, SendFailure, dispatcher
 from storage.outbox import OutboxItem
 
 # (context, item, translator of the chat it goes to, the person as named there) -> the message, or
@@ -58,4 +58,4 @@ def person_note(render: NoteRenderer) -> Kind:
 
 def register_note(app: Application, kind: str, render: NoteRenderer) -> None:  # type: ignore[type-arg]
     """Declare a kind of person note."""
-    dispatcher_of(app).register(kind, person_note(render))
+    dispatcher(app).register(kind, person_note(render))

@@ -16,7 +16,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.numbers import typed_number
 from bot.services.actor import Actor
-from bot.services.errors import DomainError, NotFound
+from bot.services.errors import DomainError
 from bot.services.poll_spec import (
     MIN_OPTIONS,
     Draft,
@@ -38,9 +38,10 @@ from handlers.common import (
     reply,
     time_error_text,
     tr,
+    unless_gone,
 )
 from handlers.dispatcher import dispatcher
-from handlers.live import Rendered, live, live_of
+from handlers.live import Rendered, live
 from handlers.notify import mention
 from handlers.polls_draft import DRAFT, parse_typed, render_card, render_pick
 from handlers.polls_render import (
@@ -386,9 +387,8 @@ async def _voted_in(context: BotContext, user_id: int) -> list[int]:
 
 async def draw_tally(context: BotContext, poll_id: int, chat_id: int) -> Rendered | None:
     """Live renderer of a tally message."""
-    try:
-        view = await context.deps.services.polls.view(poll_id)
-    except NotFound:
+    view = await unless_gone(context.deps.services.polls.view(poll_id))
+    if view is None:
         return None
     t = await chat_translator_for_id(context, chat_id)
     return render_tally(t, view), tally_keyboard(t, view)
@@ -455,5 +455,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.dialogs[OUTCOME] = outcome_reply
     ext.menu_actions["polls"] = list_polls
     ext.on_startup.append(_start)
-    live_of(app).register(LIVE_KIND, draw_tally, lists=_voted_in)
+    live(app).register(LIVE_KIND, draw_tally, lists=_voted_in)
     polls_outbox.register(app)

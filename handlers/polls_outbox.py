@@ -9,13 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import Application
 
 from bot import callback_data as cb
-from bot.charts import render_bar_chart
+from bot.charts import draw_bars
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.services.errors import NotFound
 from bot.services.polls import POLL_NUDGE, POLL_REMINDER, POLL_RESULTS, PollView
-from handlers.common import chat_translator_for_id
-from handlers.dispatcher import Kind, Outgoing, dispatcher, dispatcher_of
+from handlers.common import chat_translator_for_id, unless_gone
+from handlers.dispatcher import Kind, Outgoing, dispatcher
 from handlers.polls_render import (
     chart_input,
     render_private_nudge,
@@ -33,14 +32,7 @@ async def _chart(t: Translator, view: PollView) -> bytes | None:
     chart = chart_input(t, view)
     try:
         # Drawing takes tens of milliseconds of CPU: keep it off the event loop.
-        return await asyncio.to_thread(
-            render_bar_chart,
-            chart.title,
-            chart.labels,
-            chart.values,
-            value_labels=chart.value_labels,
-            subtitle=chart.subtitle,
-        )
+        return await asyncio.to_thread(draw_bars, chart)
     except Exception:
         # The text results follow anyway; a missing picture must not stop them.
         log.exception("poll chart failed")
@@ -51,9 +43,8 @@ async def draw_results(context: BotContext, item: OutboxItem) -> Outgoing | None
     """Part 0: the chart with a summary; parts 1…n: the full results, split at 4096 characters."""
     assert item.ref_id is not None
     part = int(item.payload.get("part", 0))
-    try:
-        view = await context.deps.services.polls.view(item.ref_id)
-    except NotFound:
+    view = await unless_gone(context.deps.services.polls.view(item.ref_id))
+    if view is None:
         return None
     t = await chat_translator_for_id(context, item.chat_id)
     if part == 0:
@@ -86,9 +77,8 @@ async def results_done(context: BotContext, item: OutboxItem) -> None:
 async def _open_poll(context: BotContext, item: OutboxItem) -> PollView | None:
     """The view of the poll an outbox item is about, or None once it is gone or closed."""
     assert item.ref_id is not None
-    try:
-        view = await context.deps.services.polls.view(item.ref_id)
-    except NotFound:
+    view = await unless_gone(context.deps.services.polls.view(item.ref_id))
+    if view is None:
         return None
     return view if view.poll.is_open else None
 
@@ -119,7 +109,7 @@ async def draw_nudge(context: BotContext, item: OutboxItem) -> Outgoing | None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the polls' outbox kinds and say what an interrupted send does."""
-    outbox = dispatcher_of(app)
+    outbox = dispatcher(app)
     # Results: at most once (the live tally shows the final count even if an announcement is lost).
     outbox.register(POLL_RESULTS, Kind(render=draw_results, resend_ambiguous=False, on_done=results_done))
     # A rare duplicate reminder is better than a lost one.

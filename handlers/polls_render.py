@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cb
+from bot.charts import BarInput
 from bot.clock import from_ts
 from bot.html_text import to_plain
 from bot.i18n import Html, Translator, esc
@@ -220,16 +220,7 @@ def results_caption(t: Translator, view: PollView) -> str:
     return split_html("\n".join(lines), CAPTION)[0]
 
 
-@dataclass(frozen=True)
-class ChartInput:
-    title: str
-    labels: list[str]
-    values: list[float]
-    value_labels: list[str]
-    subtitle: str
-
-
-def chart_input(t: Translator, view: PollView) -> ChartInput:
+def chart_input(t: Translator, view: PollView) -> BarInput:
     """What the bar chart shows: plain text (the chart escapes nothing and needs nothing escaped)."""
     labels = [_short(f"{o.position}. {o.label}", CHART_LABEL) for o in view.options]
     value_labels = [
@@ -239,7 +230,7 @@ def chart_input(t: Translator, view: PollView) -> ChartInput:
         for o in view.options
     ]
     subtitle = to_plain(turnout_line(t, view))
-    return ChartInput(
+    return BarInput(
         _short(view.poll.question, 80), labels, [float(o.votes) for o in view.options], value_labels, subtitle
     )
 

@@ -28,7 +28,7 @@ from handlers.common import (
     tr,
 )
 from handlers.dispatcher import Outgoing, dispatcher
-from handlers.live import Rendered, live, live_of
+from handlers.live import Rendered, live
 from handlers.notify import mention, register_note
 from handlers.proposals_render import (
     ANSWER_ACTIONS,
@@ -290,6 +290,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ext.dialogs[REASON] = reason_reply
     ext.menu_actions["themes"] = show_themes
     ext.me_sections.append(my_proposals)
-    live_of(app).register(LIVE_KIND, draw_list)
+    live(app).register(LIVE_KIND, draw_list)
     # A duplicate note of an answer beats a proposer who never hears of it (ARCHITECTURE.md).
     register_note(app, PROPOSAL_NOTE, draw_proposer_note)

@@ -28,7 +28,7 @@ from handlers.common import (
     time_error_text,
     tr,
 )
-from handlers.dispatcher import Kind, Outgoing, SendFailure, dispatcher, dispatcher_of
+from handlers.dispatcher import Kind, Outgoing, SendFailure, dispatcher
 from handlers.notify import register_note
 from storage.outbox import OutboxItem
 
@@ -225,7 +225,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     commands(app, remind=set_reminder, reminders=list_reminders)
     buttons(app, cb.REMINDER, press_cancel, errors=error_text)
     # A reminder sent twice is a small annoyance; a reminder lost is a missed meeting.
-    outbox = dispatcher_of(app)
+    outbox = dispatcher(app)
     outbox.register(
         REMINDER,
         Kind(render=draw_reminder, resend_ambiguous=True, on_done=after_reminder, on_failed=reminder_failed),

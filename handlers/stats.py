@@ -5,19 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot import callback_data as cb
-from bot.charts import render_bar_chart, render_line_chart
+from bot.charts import draw_bars, render_line_chart
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services.stats import DEFAULT_DAYS, StatsService, StatsView
 from bot.stats_export import build_workbook
 from handlers import stats_render as r
 from handlers.buttons import buttons
-from handlers.common import Press, actor_for, answer, commands, edit, reply, tr, user_translator
+from handlers.common import (
+    Press,
+    actor_for,
+    answer,
+    commands,
+    edit,
+    offer_private_chat,
+    reply,
+    send_files_privately,
+    tr,
+    user_translator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +50,7 @@ async def _charts(t: Translator, view: StatsView, name: str) -> list[bytes]:
     try:
         # Both pictures at once: Pillow releases the GIL while drawing, so two cores share the work.
         pictures = await asyncio.gather(
-            asyncio.to_thread(
-                render_bar_chart,
-                bar.title,
-                bar.labels,
-                bar.values,
-                value_labels=bar.value_labels,
-                subtitle=bar.subtitle,
-            ),
+            asyncio.to_thread(draw_bars, bar),
             asyncio.to_thread(render_line_chart, line.title, line.x_labels, line.series, y_label=line.y_label),
         )
         return list(pictures)
@@ -85,35 +89,17 @@ async def export_cmd(update: Update, context: BotContext) -> None:
     data = await stats_of(context).export(actor)
     person = await context.deps.services.people.user(actor.user_id)
     if person is None or not person.private_chat:
-        await reply(update, _open_private(t, actor.display_name), reply_markup=_open_keyboard(t, context))
+        await offer_private_chat(update, context, t, actor)
         return
     mine = await user_translator(context, actor.user_id)
     # Building the workbook is CPU work: off the event loop.
     content = await asyncio.to_thread(build_workbook, r.export_sheets(mine, data))
     stamp = context.deps.clock.now().astimezone(mine.tz).strftime("%Y%m%d-%H%M")
     caption = mine._("Participation statistics: {n} residents", n=mine.number(len(data.residents)))
-    try:
-        await context.bot.send_document(
-            actor.user_id, InputFile(content, filename=f"participation-{stamp}.xlsx"), caption=caption
-        )
-    except (Forbidden, BadRequest, TelegramError) as exc:
-        log.info("statistics export not delivered: %s", type(exc).__name__)
-        await reply(update, _open_private(t, actor.display_name), reply_markup=_open_keyboard(t, context))
+    if not await send_files_privately(update, context, t, actor, [(f"participation-{stamp}.xlsx", content)], caption):
         return
     if actor.in_group:
         await reply(update, t._("I have sent the statistics workbook to you in our private chat."))
-
-
-def _open_private(t: Translator, name: str) -> str:
-    return t._(
-        "{name}, I cannot send you files privately yet. Please press the button below, then “Start”, and try again.",
-        name=name,
-    )
-
-
-def _open_keyboard(t: Translator, context: BotContext) -> InlineKeyboardMarkup:
-    url = f"https://t.me/{context.bot.username}"
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t._("💬 Open a private chat with me"), url=url)]])
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

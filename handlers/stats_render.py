@@ -9,6 +9,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cb
+from bot.charts import BarInput
 from bot.clock import from_ts
 from bot.export import Cell
 from bot.i18n import Translator
@@ -21,17 +22,6 @@ from handlers.proposals_render import status_label
 from storage.stats import YardCounts
 
 TOP_YARDS = 12  # courtyard lines in a community overview before "…"
-
-
-@dataclass(frozen=True)
-class BarInput:
-    """Arguments of render_bar_chart."""
-
-    title: str
-    labels: list[str]
-    values: list[float]
-    value_labels: list[str]
-    subtitle: str
 
 
 @dataclass(frozen=True)

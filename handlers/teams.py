@@ -7,13 +7,9 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
 from bot import callback_data as cb
@@ -37,11 +33,12 @@ from handlers.common import (
     error_text,
     replied_person,
     reply,
+    send_files_privately,
     tr,
     user_translator,
 )
 from handlers.dispatcher import dispatcher
-from handlers.live import Rendered, live, live_of
+from handlers.live import Rendered, live
 from handlers.notify import mention
 from storage.teams import Team
 
@@ -303,31 +300,14 @@ async def export_roster(update: Update, context: BotContext) -> None:
     headers, cells = r.export_table(mine, rows)
     stamp = context.deps.clock.now().astimezone(mine.tz).strftime("%Y%m%d-%H%M")
     caption = mine._("Team rosters: {n} rows", n=len(rows))
-    try:
-        for name, data in (
-            (f"rosters-{stamp}.xlsx", to_xlsx(mine._("Rosters"), headers, cells)),
-            (f"rosters-{stamp}.csv", to_csv(headers, cells)),
-        ):
-            await context.bot.send_document(actor.user_id, InputFile(data, filename=name), caption=caption)
-    except (Forbidden, BadRequest):
-        await reply(update, open_private_text(t, actor), reply_markup=open_private_keyboard(t, context))
+    files = [
+        (f"rosters-{stamp}.xlsx", to_xlsx(mine._("Rosters"), headers, cells)),
+        (f"rosters-{stamp}.csv", to_csv(headers, cells)),
+    ]
+    if not await send_files_privately(update, context, t, actor, files, caption, start="myteams"):
         return
     if actor.in_group:
         await reply(update, t._("I have sent the rosters to you in our private chat."))
-
-
-def open_private_text(t: Translator, actor: Actor) -> str:
-    """Polite note that the person must open a private chat with the bot first."""
-    return t._(
-        "{name}, I cannot write to you privately yet. Please press the button below, then “Start”, and try again.",
-        name=actor.display_name,
-    )
-
-
-def open_private_keyboard(t: Translator, context: BotContext) -> InlineKeyboardMarkup:
-    """A button that opens the private chat with the bot."""
-    url = f"https://t.me/{context.bot.username}?start=myteams"
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t._("💬 Open a private chat with me"), url=url)]])
 
 
 async def menu_teams(update: Update, context: BotContext) -> None:
@@ -430,7 +410,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         no=deciding(TeamsService.decline),
         rm=deciding(TeamsService.remove),
     )
-    live_of(app).register(ROSTER, draw_roster, lists=showing_person)
+    live(app).register(ROSTER, draw_roster, lists=showing_person)
     data = app.bot_data
     data.ext.menu_actions["teams"] = menu_teams
     data.ext.me_sections.append(me_section)

@@ -13,7 +13,7 @@ from bot.app import build_application
 from bot.config import Config, config_from_mapping
 from bot.context import BotContext, Deps
 from bot.ratelimit import Limits
-from handlers.dispatcher import dispatcher_of
+from handlers.dispatcher import dispatcher
 from storage.db import Database
 from tests.fakes import TEST_TOKEN, FakeBotAPI, FakeClock
 
@@ -108,7 +108,7 @@ class Harness:
 
     async def drain(self, max_wait: float = 60.0) -> None:
         """Send every outbox item due now, and wait for the sends."""
-        await dispatcher_of(self.app).drain(self.context, max_wait=max_wait)
+        await dispatcher(self.app).drain(self.context, max_wait=max_wait)
 
     async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Query the database (reader connection)."""

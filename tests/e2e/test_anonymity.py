@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot import callback_data as cb
-from handlers.live import live_of
+from handlers.live import live
 from handlers.polls import sweep
 from tests import builders as b
 from tests.cast import ADMIN, AUNT, GROUP, NEIGHBOUR, SW, UNCLE, bind
@@ -198,7 +198,7 @@ async def test_forget_leaves_no_byte_of_the_name_and_redraws_what_listed_the_per
     )
     await press(h, RARE, GROUP, cb.RSVP.build("yes", meeting_id), notice_id)
     h.clock.advance(timedelta(seconds=30))
-    await live_of(h.app).flush(h.context, force=True)
+    await live(h.app).flush(h.context, force=True)
     assert any(RARE.first_name in c.text for c in h.fake.of("editMessageText", GROUP.id))
     live_rows = await h.rows("SELECT kind, message_id FROM live_messages WHERE chat_id = ?", GROUP.id)
     h.clock.advance(timedelta(seconds=30))
@@ -214,7 +214,7 @@ async def test_forget_leaves_no_byte_of_the_name_and_redraws_what_listed_the_per
     # Every message that showed the person is edited (a group allows one edit every few seconds).
     for _ in range(4):
         h.clock.advance(timedelta(seconds=4))
-        await live_of(h.app).flush(h.context)
+        await live(h.app).flush(h.context)
     edits = {c.params.get("message_id"): c.text for c in h.fake.of("editMessageText", GROUP.id)}
     for kind, message_id in live_rows:
         if kind in ("roster", "poll", "meeting"):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot import callback_data as cb
-from handlers.live import PER_MESSAGE_S, live_of
+from handlers.live import PER_MESSAGE_S, live
 from tests import builders as b
 from tests.cast import AUNT, GROUP, OTHER, PRIVATE, SW, UNCLE, bind
 from tests.e2e.meeting_helpers import last_call, notice, press, quick_meeting, wizard_to_confirm
@@ -155,7 +155,7 @@ async def test_concurrent_answers_are_counted_exactly_and_the_notice_catches_up(
     assert counts == {"yes": 30, "no": 10}
     assert len(h.fake.answers()) - answered == 80  # every press answered
     h.clock.advance(timedelta(seconds=PER_MESSAGE_S + 1))
-    await live_of(h.app).flush(h.context, force=True)
+    await live(h.app).flush(h.context, force=True)
     edited = h.fake.of("editMessageText", GROUP.id)[-1]
     assert "✅ 参加：30 人" in edited.text and "❌ 不参加：10" in edited.text
     assert [label for label, _ in edited.buttons][:3] == ["✅ 参加 (30)", "🤔 待定 (0)", "❌ 不参加 (10)"]
@@ -240,8 +240,8 @@ async def test_meetings_in_a_group_posts_the_live_notice_again_at_the_bottom(h: 
     again = last_call(h, GROUP.id)
     assert "讨论墙绘分工" in again.text
     assert [label for label, _ in again.buttons][:3] == ["✅ 参加 (0)", "🤔 待定 (0)", "❌ 不参加 (0)"]
-    live = await h.rows("SELECT message_id FROM live_messages WHERE kind = 'meeting' AND chat_id = ?", GROUP.id)
-    assert live == [(again.message_id,)]  # the new copy is kept live; the old one stops
+    kept = await h.rows("SELECT message_id FROM live_messages WHERE kind = 'meeting' AND chat_id = ?", GROUP.id)
+    assert kept == [(again.message_id,)]  # the new copy is kept live; the old one stops
     await press(h, UNCLE, GROUP, again.buttons[0][1], again)
     assert await h.scalar("SELECT answer FROM meeting_rsvps WHERE user_id = ?", UNCLE.id) == "yes"
     sent_before = len(h.fake.sent(GROUP.id))

@@ -10,7 +10,7 @@ from pathlib import Path
 import segno
 
 from bot import callback_data as cb
-from handlers.live import live_of
+from handlers.live import live
 from tests import builders as b
 from tests.cast import AUNT, GROUP, PRIVATE, SW, UNCLE, bind
 from tests.e2e.meeting_helpers import last_call, press, quick_meeting
@@ -41,10 +41,10 @@ async def test_check_in_by_code_counts_each_person_once(h: Harness) -> None:
     assert h.fake.last_text(GROUP.id).startswith("您已经签到过")
     await h.send(b.message(AUNT, GROUP, "/checkin"))
     assert h.fake.last_text(GROUP.id) == "请发送会上公布的签到码，例如：/checkin 4827"
-    await live_of(h.app).flush(h.context, force=True)
+    await live(h.app).flush(h.context, force=True)
     await h.send(b.message(UNCLE, GROUP, f"/checkin {code}"))
     h.clock.advance(timedelta(minutes=30))  # the meeting has begun: the notice shows attendance
-    await live_of(h.app).flush(h.context, force=True)
+    await live(h.app).flush(h.context, force=True)
     assert "🙋 已签到：2 人" in h.fake.of("editMessageText", GROUP.id)[-1].text
     assert await h.scalar("SELECT COUNT(*) FROM meeting_checkins WHERE meeting_id = ?", meeting_id) == 2
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot import callback_data as cb
-from handlers.live import live_of
+from handlers.live import live
 from tests import builders as b
 from tests.cast import AUNT, GROUP, PRIVATE, SW, UNCLE, bind
 from tests.e2e.meeting_helpers import create_with_wizard, last_call, notice, press, quick_meeting
@@ -152,7 +152,7 @@ async def test_cancelling_stops_reminders_and_tells_the_chats(h: Harness) -> Non
     assert "会议已取消" in h.fake.of("editMessageText", SW.id)[-1].text
     await h.drain()
     assert h.fake.last_text(GROUP.id).startswith("❌ <b>会议取消：</b>原定 2026年11月30日 星期一 15:00")
-    await live_of(h.app).flush(h.context, force=True)
+    await live(h.app).flush(h.context, force=True)
     edited = h.fake.of("editMessageText", GROUP.id)[-1]
     assert "已取消" in edited.text and edited.buttons == []
     statuses = await h.rows("SELECT status FROM outbox WHERE kind = 'meeting_reminder'")

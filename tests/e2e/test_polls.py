@@ -12,7 +12,7 @@ import pytest
 from bot import callback_data as cb
 from bot.chart_text import cjk_font_path, font_has_glyphs
 from bot.clock import to_ts
-from handlers.live import live_of
+from handlers.live import live
 from handlers.polls import sweep
 from tests import builders as b
 from tests.cast import ADMIN, AUNT, GROUP, NEIGHBOUR, OTHER, SW, UNCLE, bind
@@ -64,7 +64,7 @@ async def vote(h: Harness, user: b.TgUser, poll_id: int, position: int, chat: b.
 
 async def flush(h: Harness, seconds: float = 10) -> None:
     h.clock.advance(timedelta(seconds=seconds))
-    await live_of(h.app).flush(h.context)
+    await live(h.app).flush(h.context)
 
 
 async def tally(h: Harness, poll_id: int) -> dict[int, int]:

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import timedelta
 
 from bot import callback_data as cb
-from handlers.live import live_of
+from handlers.live import live
 from tests import builders as b
 from tests.cast import GROUP, bind
 from tests.e2e.test_polls import start_poll, tally_message
@@ -40,17 +40,17 @@ async def test_1000_voters_pressing_twice_concurrently(h: Harness) -> None:
     expected = {user.id: option for user, option in presses}  # the last press of each voter
     h.fake.clear()
 
-    live = live_of(h.app)
+    messages = live(h.app)
     edit_times: list[float] = []
     size = len(updates) // BATCHES
     for i in range(BATCHES):
         await h.feed(updates[i * size : (i + 1) * size])  # processed concurrently by PTB
-        await live.flush(h.context)
+        await messages.flush(h.context)
         edits = len(h.fake.of("editMessageText", GROUP.id))
         edit_times += [h.clock.now().timestamp()] * (edits - len(edit_times))
         h.clock.advance(STEP)
     h.clock.advance(timedelta(seconds=10))
-    await live.flush(h.context)
+    await messages.flush(h.context)
     edits = h.fake.of("editMessageText", GROUP.id)
     edit_times += [h.clock.now().timestamp()] * (len(edits) - len(edit_times))
 

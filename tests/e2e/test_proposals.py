@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import callback_data as cb
-from handlers.live import live_of
+from handlers.live import live
 from tests import builders as b
 from tests.cast import ADMIN, AUNT, GROUP, OTHER, SW, UNCLE, bind
 from tests.fakes import Call
@@ -49,7 +49,7 @@ async def test_propose_list_and_support(h: Harness) -> None:
 
     # The list is a live message: it catches up with the supports, debounced.
     h.clock.advance(timedelta(seconds=10))
-    await live_of(h.app).flush(h.context)
+    await live(h.app).flush(h.context)
     edit = h.fake.of("editMessageText", GROUP.id)[-1]
     assert edit.params["message_id"] == listing.message_id
     assert "1人附议" in edit.text

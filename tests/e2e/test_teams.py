@@ -11,7 +11,7 @@ import pytest
 
 from bot import callback_data as cb
 from bot.context import BotContext
-from handlers.live import live_of
+from handlers.live import live
 from tests import builders as b
 from tests.cast import ADMIN, AUNT, GROUP, OTHER, SW, UNCLE
 from tests.harness import Harness, make_config
@@ -195,7 +195,7 @@ async def test_roster_is_numbered_and_updated_in_place(h: Harness) -> None:
     for person in (AUNT, UNCLE, GRANNY):
         await h.send(press(person, "join", team_id))
     h.clock.advance(timedelta(seconds=10))
-    await live_of(h.app).flush(BotContext(h.app))
+    await live(h.app).flush(BotContext(h.app))
     edits = h.fake.of("editMessageText", GROUP.id)
     live_id = await h.scalar("SELECT message_id FROM live_messages WHERE kind = 'roster' AND entity_id = ?", team_id)
     assert edits and int(edits[-1].params["message_id"]) == live_id
@@ -308,7 +308,7 @@ async def test_forget_leaves_every_team_and_promotes(h: Harness) -> None:
     await h.drain()
     assert any(f"tg://user?id={UNCLE.id}" in c.text for c in h.fake.sent(GROUP.id))
     h.clock.advance(timedelta(seconds=10))
-    await live_of(h.app).flush(BotContext(h.app))
+    await live(h.app).flush(BotContext(h.app))
     assert "李阿姨" not in h.fake.of("editMessageText", GROUP.id)[-1].text
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -188,6 +188,14 @@ class BotProcess:
     def log_text(self) -> str:
         """Everything the bot printed, across its restarts."""
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+
+
+def start_webhook_bot(
+    bots: Callable[..., BotProcess], folder: Path, server: FakeTelegramServer
+) -> tuple[BotProcess, int]:
+    """A bot in webhook mode on a free local port, started; and that port (to post updates to)."""
+    port = free_port()
+    return bots(write_webhook_config(folder, server, port), webhook_port=port).start(), port
 
 
 def _listening(port: int) -> bool:

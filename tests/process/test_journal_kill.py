@@ -26,11 +26,10 @@ from tests.process.botproc import (
     WEBHOOK_SECRET,
     BotProcess,
     database,
-    free_port,
     post_update,
+    start_webhook_bot,
     wait_until,
     write_config,
-    write_webhook_config,
 )
 
 pytestmark = pytest.mark.process
@@ -161,9 +160,7 @@ def post(port: int, update: dict[str, Any]) -> int:
 def test_webhook_killed_after_200_answered_posts_loses_none(
     tmp_path: Path, server: FakeTelegramServer, bots: Callable[..., BotProcess], db_path: Path
 ) -> None:
-    port = free_port()
-    config = write_webhook_config(tmp_path, server, port)
-    bot = bots(config, webhook_port=port).start()
+    bot, port = start_webhook_bot(bots, tmp_path, server)
     ids = iter(range(5_000_000, 6_000_000))
 
     def send(update: dict[str, Any]) -> None:

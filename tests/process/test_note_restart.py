@@ -58,12 +58,20 @@ def restart_until_idle(bot: BotProcess, world: World) -> None:
     assert bot.terminate() == 0
 
 
+def bound_courtyard(
+    server: FakeTelegramServer, bots: Callable[..., BotProcess], config: Path, db_path: Path, seed: int
+) -> tuple[World, BotProcess]:
+    """A started bot whose group is bound to 碧水苑, and the world that drives it."""
+    world = World(server, random.Random(seed), db_path)
+    bot = bots(config).start()
+    world.send_and_wait(b.message(SW, GROUP, "/bind 碧水苑"))
+    return world, bot
+
+
 def test_the_proposers_note_arrives_once_after_a_kill_between_commit_and_send(
     server: FakeTelegramServer, bots: Callable[..., BotProcess], config: Path, db_path: Path
 ) -> None:
-    world = World(server, random.Random(1), db_path)
-    bot = bots(config).start()
-    world.send_and_wait(b.message(SW, GROUP, "/bind 碧水苑"))
+    world, bot = bound_courtyard(server, bots, config, db_path, 1)
     world.send_and_wait(b.message(AUNT, b.private(AUNT), "/start"))  # she can be told privately
     world.send_and_wait(b.message(AUNT, GROUP, "/propose 汉藏文化融合"))
     answer = b.message(SW, GROUP, "/answer 1 采纳 已列入本月计划")
@@ -86,9 +94,7 @@ def test_the_proposers_note_arrives_once_after_a_kill_between_commit_and_send(
 def test_a_promotion_note_arrives_once_after_a_kill_between_commit_and_send(
     server: FakeTelegramServer, bots: Callable[..., BotProcess], config: Path, db_path: Path
 ) -> None:
-    world = World(server, random.Random(2), db_path)
-    bot = bots(config).start()
-    world.send_and_wait(b.message(SW, GROUP, "/bind 碧水苑"))
+    world, bot = bound_courtyard(server, bots, config, db_path, 2)
     world.send_and_wait(b.message(SW, GROUP, "/newteam 护卫队 1"))
     world.send_and_wait(b.message(UNCLE, b.private(UNCLE), "/start"))
     world.send_and_wait(b.message(AUNT, GROUP, "/join 护卫队"))

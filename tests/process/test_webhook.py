@@ -18,10 +18,9 @@ from tests.process.botproc import (
     WEBHOOK_URL,
     BotProcess,
     database,
-    free_port,
     post_update,
+    start_webhook_bot,
     wait_until,
-    write_webhook_config,
 )
 
 pytestmark = pytest.mark.process
@@ -35,9 +34,7 @@ def post(port: int, update: dict[str, Any], secret: str | None, path: str = "/ho
 def test_webhook_checks_the_secret_and_handles_a_redelivered_update_once(
     tmp_path: Path, server: FakeTelegramServer, bots: Callable[..., BotProcess], db_path: Path
 ) -> None:
-    port = free_port()
-    config = write_webhook_config(tmp_path, server, port)
-    bot = bots(config, webhook_port=port).start()
+    bot, port = start_webhook_bot(bots, tmp_path, server)
     registered = [c for c in server.calls if c.method == "setWebhook"]
     assert registered[-1].params["url"] == WEBHOOK_URL
     assert registered[-1].params["secret_token"] == WEBHOOK_SECRET

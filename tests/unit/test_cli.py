@@ -14,17 +14,22 @@ def run_cli(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.C
     )
 
 
-def test_run_without_token_exits_2_naming_bot_token(tmp_path: Path) -> None:
+def config_file(tmp_path: Path, text: str) -> Path:
+    """A config.toml with this text in a fresh folder."""
     config = tmp_path / "config.toml"
-    config.write_text('[community]\nname = "铁门社区"\n', encoding="utf-8")
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def test_run_without_token_exits_2_naming_bot_token(tmp_path: Path) -> None:
+    config = config_file(tmp_path, '[community]\nname = "铁门社区"\n')
     result = run_cli("run", "--config", str(config))
     assert result.returncode == 2
     assert "BOT_TOKEN" in result.stderr
 
 
 def test_check_config_names_the_wrong_key(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text('[webhook]\nport = "eighty"\n', encoding="utf-8")
+    config = config_file(tmp_path, '[webhook]\nport = "eighty"\n')
     result = run_cli("check-config", "--config", str(config))
     assert result.returncode == 2
     assert "webhook.port" in result.stderr
@@ -50,8 +55,7 @@ def test_every_subcommand_has_help() -> None:
 
 
 def test_migrate_creates_the_database(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text('[community]\nname = "铁门社区"\n[database]\npath = "db/bot.sqlite3"\n', encoding="utf-8")
+    config = config_file(tmp_path, '[community]\nname = "铁门社区"\n[database]\npath = "db/bot.sqlite3"\n')
     result = run_cli("migrate", "--config", str(config))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "db" / "bot.sqlite3").exists()

@@ -16,6 +16,11 @@ async def open_db(path: Path) -> Database:
     return db
 
 
+async def community_names(db: Database) -> set[str]:
+    """The names of the stored communities."""
+    return {r[0] for r in await db.fetchall("SELECT name FROM communities")}
+
+
 async def test_pragmas_on_every_connection(tmp_path: Path) -> None:
     db = await open_db(tmp_path / "a.sqlite3")
     try:
@@ -125,8 +130,7 @@ async def test_group_commit_isolates_failures_and_returns_after_commit(tmp_path:
         results = await asyncio.gather(*(add(i) for i in range(60)), return_exceptions=True)
         failed = {r.args[0] for r in results if isinstance(r, ValueError)}
         assert failed == {i for i in range(60) if i % 7 == 3}
-        names = {r[0] for r in await db.fetchall("SELECT name FROM communities")}
-        assert names == {f"c{i}" for i in range(60) if i % 7 != 3}
+        assert await community_names(db) == {f"c{i}" for i in range(60) if i % 7 != 3}
         assert seen_after_return and all(seen_after_return)
     finally:
         observer.close()
@@ -148,8 +152,7 @@ async def test_group_commit_survives_a_cancelled_waiter(tmp_path: Path) -> None:
         await asyncio.sleep(0.01)
         doomed.cancel()  # it was queued when "first" finished, then went away
         await asyncio.wait_for(first, 2)
-        names = {r[0] for r in await db.fetchall("SELECT name FROM communities")}
-        assert names == {"first"}
+        assert await community_names(db) == {"first"}
     finally:
         await db.close()
 
@@ -181,8 +184,7 @@ async def test_group_commit_when_the_block_left_to_commit_is_cancelled_before_it
         go.set()
         await asyncio.wait_for(first, 2)
         assert doomed.cancelled()
-        names = {r[0] for r in await db.fetchall("SELECT name FROM communities")}
-        assert names == {"first"}
+        assert await community_names(db) == {"first"}
     finally:
         await db.close()
 
@@ -226,7 +228,7 @@ async def test_deferred_writes_ride_with_their_own_tasks_next_transaction(tmp_pa
 
     try:
         await asyncio.gather(*(press(i, i == 3) for i in range(6)), return_exceptions=True)
-        names = {r[0] for r in await db.fetchall("SELECT name FROM communities")}
+        names = await community_names(db)
         # Each press wrote its own deferred row, once, even the one whose block failed.
         assert names == {f"seen{i}" for i in range(6)} | {f"vote{i}" for i in range(6) if i != 3}
         assert len(commits) <= 2  # group commit: no commit of their own for the deferred rows

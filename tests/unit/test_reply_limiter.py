@@ -34,23 +34,31 @@ def sender(calls: list[Any], flood: dict[Any, int]) -> Any:
     return send
 
 
-async def test_a_long_block_fails_fast_for_that_chat_only() -> None:
-    clock = Clock()
+async def call(limiter: ChatRateLimiter, send: Any, chat_id: int, endpoint: str = "sendMessage") -> Any:
+    """One request through the limiter, as PTB's BaseRequest makes it."""
+    data = {"chat_id": chat_id}
+    return await limiter.process_request(send, (endpoint, data), {}, endpoint, data, None)
+
+
+async def flooded(clock: Clock) -> tuple[ChatRateLimiter, list[Any], Any]:
+    """A limiter on which chat -1 was just told to wait 30 s; the chats sent to, and the sender."""
     limiter = ChatRateLimiter(now=clock)
     calls: list[Any] = []
     send = sender(calls, {-1: 1})
     with pytest.raises(RetryAfter):
-        await limiter.process_request(send, ("sendMessage", {"chat_id": -1}), {}, "sendMessage", {"chat_id": -1}, None)
+        await call(limiter, send, -1)
+    return limiter, calls, send
+
+
+async def test_a_long_block_fails_fast_for_that_chat_only() -> None:
+    clock = Clock()
+    limiter, calls, send = await flooded(clock)
     with pytest.raises(RetryAfter):  # still blocked: refused without asking Telegram
-        await limiter.process_request(send, ("sendMessage", {"chat_id": -1}), {}, "sendMessage", {"chat_id": -1}, None)
-    assert await limiter.process_request(
-        send, ("sendMessage", {"chat_id": -2}), {}, "sendMessage", {"chat_id": -2}, None
-    )
+        await call(limiter, send, -1)
+    assert await call(limiter, send, -2)
     assert calls == [-1, -2]
     clock.t += 31
-    assert await limiter.process_request(
-        send, ("sendMessage", {"chat_id": -1}), {}, "sendMessage", {"chat_id": -1}, None
-    )
+    assert await call(limiter, send, -1)
 
 
 async def test_a_short_block_is_waited_out_and_retried_once() -> None:
@@ -63,8 +71,7 @@ async def test_a_short_block_is_waited_out_and_retried_once() -> None:
             raise RetryAfter(0)
         return True
 
-    data = {"chat_id": 5}
-    assert await limiter.process_request(send, ("sendMessage", data), {}, "sendMessage", data, None)
+    assert await call(limiter, send, 5)
     assert calls == ["sendMessage", "sendMessage"]
 
 
@@ -84,13 +91,7 @@ async def test_a_flooded_group_does_not_hold_up_another_group(tmp_path: Path) ->
 
 
 async def test_reads_and_answers_pass_a_flooded_chat() -> None:
-    clock = Clock()
-    limiter = ChatRateLimiter(now=clock)
-    calls: list[Any] = []
-    send = sender(calls, {-1: 1})
-    with pytest.raises(RetryAfter):
-        await limiter.process_request(send, ("sendMessage", {"chat_id": -1}), {}, "sendMessage", {"chat_id": -1}, None)
+    limiter, calls, send = await flooded(Clock())
     # The admins of the flooded group are still read (a failed read would make them residents for minutes).
-    data = {"chat_id": -1}
-    assert await limiter.process_request(send, ("getChatAdministrators", data), {}, "getChatAdministrators", data, None)
+    assert await call(limiter, send, -1, "getChatAdministrators")
     assert calls == [-1, -1]
