@@ -186,26 +186,24 @@ async def list_teams(update: Update, context: BotContext) -> None:
     await reply(update, r.render_teams(t, yard.name if yard else "", teams), reply_markup=r.teams_keyboard(t, teams))
 
 
-async def join_cmd(update: Update, context: BotContext) -> None:
-    """/join [名称]: sign up by name; without a name, buttons."""
-    named = await named_team(update, context, "join")
-    if named is None:
-        return
-    t, actor, team = named
-    result = await teams_of(context).join(actor, team.id, update.update_id)
-    await after_join(context, result)
-    await reply(update, r.by_person(t, actor.display_name, r.render_join(t, result)))
+def signing(
+    action: str,
+    act: Callable[[TeamsService, Actor, int, int], Awaitable[Any]],
+    after: Callable[[BotContext, Any], Awaitable[None]],
+    render: Callable[[Translator, Any], str],
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+    """/join or /leave [名称]: by name; without a name, buttons (for /leave, the person's own teams)."""
 
+    async def by_name(update: Update, context: BotContext) -> None:
+        named = await named_team(update, context, action)
+        if named is None:
+            return
+        t, actor, team = named
+        result = await act(teams_of(context), actor, team.id, update.update_id)
+        await after(context, result)
+        await reply(update, r.by_person(t, actor.display_name, render(t, result)))
 
-async def leave_cmd(update: Update, context: BotContext) -> None:
-    """/leave [名称]: leave by name; without a name, buttons for the person's teams."""
-    named = await named_team(update, context, "leave")
-    if named is None:
-        return
-    t, actor, team = named
-    left = await teams_of(context).leave(actor, team.id, update.update_id)
-    await after_leave(context, left)
-    await reply(update, r.by_person(t, actor.display_name, r.render_leave(t, left)))
+    return by_name
 
 
 async def roster_cmd(update: Update, context: BotContext) -> None:
@@ -384,8 +382,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         errors=team_error,
         newteam=new_team,
         teams=list_teams,
-        join=join_cmd,
-        leave=leave_cmd,
+        join=signing("join", TeamsService.join, after_join, r.render_join),
+        leave=signing("leave", TeamsService.leave, after_leave, r.render_leave),
         roster=roster_cmd,
         myteams=my_teams,
         captain=set_captain,
