@@ -133,7 +133,7 @@ class Database:
         return self._reader
 
     def defer(self, write: DeferredWrite) -> None:
-        """Queue a small write for this task's next transaction here, or for flush_deferred() at its end."""
+        """Queue a small write for this task's next transaction here, or for finish_update() at its end."""
         # Recording who pressed a button need not cost a commit of its own: it rides along with
         # the vote or sign-up the press makes, and an update that changes nothing writes it at
         # its end. Nothing acknowledged to anyone depends on it.
@@ -150,13 +150,6 @@ class Database:
         mine = [write for db, write in pending if db is self]
         pending[:] = [(db, write) for db, write in pending if db is not self]
         return mine
-
-    async def flush_deferred(self) -> None:
-        """Write what the current task deferred, if anything (in one durable transaction)."""
-        pending = _deferred.get()
-        if pending and any(db is self for db, _ in pending):
-            async with self.transaction():
-                pass
 
     def begin_update(self, update_id: int) -> None:
         """The current task now handles this journalled update (call in the update's own task)."""

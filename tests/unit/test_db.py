@@ -235,8 +235,8 @@ async def test_deferred_writes_ride_with_their_own_tasks_next_transaction(tmp_pa
 
         async def nothing_else() -> None:
             db.defer(community("flushed"))
-            await db.flush_deferred()
-            await db.flush_deferred()  # nothing left: no second write
+            await db.finish_update()
+            await db.finish_update()  # nothing left: no second write
 
         await asyncio.create_task(nothing_else())
         rows = await db.fetchall("SELECT COUNT(*) FROM communities WHERE name = 'flushed'")
@@ -255,9 +255,9 @@ async def test_a_deferred_write_waits_for_its_own_database(tmp_path: Path) -> No
         first.defer(write)
         async with second.transaction():
             pass
-        await second.flush_deferred()
+        await second.finish_update()
         assert await second.fetchall("SELECT name FROM communities") == []
-        await first.flush_deferred()
+        await first.finish_update()
         assert [r[0] for r in await first.fetchall("SELECT name FROM communities")] == ["deferred"]
     finally:
         await first.close()
