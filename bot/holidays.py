@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 from lunar_python import Lunar
 
-__all__ = ["Workday", "lunar_to_solar", "next_workday"]
+__all__ = ["Workday", "lunar_to_solar", "next_lunar", "next_new_year_eve", "next_workday"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,29 @@ def next_workday(after: date, *, include: bool = False) -> Workday:
     raise AssertionError("unreachable: no 60-day break exists")  # pragma: no cover
 
 
+@lru_cache(maxsize=512)  # lunar-python builds a whole year's tables per call; festivals repeat
 def lunar_to_solar(year: int, month: int, day: int) -> date:
     """The Gregorian date of a lunar (农历) date in lunar year ``year`` (正月 = 1, 腊月 = 12)."""
     solar = Lunar.fromYmd(year, month, day).getSolar()
     return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def next_lunar(month: int, day: int, today: date) -> date | None:
+    """The first solar date on or after ``today`` of lunar month/day; None if that day never comes soon (腊月三十)."""
+    for year in (today.year - 1, today.year, today.year + 1, today.year + 2):
+        try:
+            solar = lunar_to_solar(year, month, day)
+        except Exception:  # lunar-python raises a bare Exception for a day the month lacks
+            continue
+        if solar >= today:
+            return solar
+    return None
+
+
+def next_new_year_eve(today: date) -> date:
+    """The coming 除夕: the day before the next 春节 (or today)."""
+    for year in (today.year, today.year + 1):
+        eve = lunar_to_solar(year, 1, 1) - timedelta(days=1)
+        if eve >= today:
+            return eve
+    raise AssertionError("unreachable: 春节 comes every year")  # pragma: no cover
