@@ -9,6 +9,7 @@ from handlers import (
     broadcast,
     buttons,
     chats,
+    committee,
     dispatcher,
     fallback,
     live,
@@ -42,6 +43,7 @@ FEATURES = (
     proposals,
     polls,
     stats,
+    committee,
     fallback,
 )
 

@@ -9,6 +9,7 @@ from bot.clock import Clock, to_ts
 from bot.config import Config
 from bot.services.attendance import AttendanceService
 from bot.services.broadcasts import BroadcastService
+from bot.services.committee import CommitteeService
 from bot.services.community import CommunityService
 from bot.services.meetings import MeetingService
 from bot.services.minutes import MinutesService
@@ -42,6 +43,7 @@ class Services:
     proposals: ProposalService
     polls: PollService
     stats: StatsService
+    committee: CommitteeService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -70,6 +72,7 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         proposals=ProposalService(db, clock, community_id),
         polls=PollService(db, clock, community_id, ballot_secret(config)),
         stats=StatsService(db, clock, community_id, config.community.timezone, config.roles.social_workers),
+        committee=CommitteeService(db, clock, community_id, config.community.timezone, config.roles.social_workers),
     )
     services.privacy.add_hook(services.teams.forget_hook)
     services.privacy.add_hook(services.attendance.forget_hook)
