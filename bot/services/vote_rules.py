@@ -99,6 +99,7 @@ class RuleOutcome:
     short_by: int  # how many more (households, residents or owners) reach the turnout threshold
     short_by_area: int  # how much more area (0.01 ㎡) reaches it (业主共同决定)
     advisory_reasons: tuple[str, ...] = ()  # non-empty: the result is 仅供参考
+    uncounted: int = 0  # ballots that speak for no unit of the list (业主共同决定) or no known household
 
     @property
     def advisory(self) -> bool:
@@ -174,10 +175,10 @@ def owners_decision(
         owner_area[unit.owner_key] = owner_area.get(unit.owner_key, 0) + unit.area
     said: dict[str, UnitBallot] = {}
     for ballot in ballots:
-        unit = by_unit.get(ballot.unit_id)
-        if unit is None:
+        found = by_unit.get(ballot.unit_id)
+        if found is None:
             continue
-        key = unit.owner_key
+        key = found.owner_key
         if key not in said or ballot.order > said[key].order:
             said[key] = ballot
     total_owners, total_area = len(owner_area), sum(owner_area.values())
