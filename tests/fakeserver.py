@@ -196,7 +196,8 @@ class FakeTelegramServer:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        self._server.shutdown()
+        if self._thread is not None:  # shutdown() waits for serve_forever, so only when it runs
+            self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
