@@ -20,6 +20,7 @@ from handlers import (
     start,
     stats,
     teams,
+    teams_confirm,
     teams_notes,
     teams_settings,
 )
@@ -38,6 +39,7 @@ FEATURES = (
     teams,
     teams_settings,
     teams_notes,
+    teams_confirm,
     meetings,
     proposals,
     polls,
