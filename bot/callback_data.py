@@ -117,6 +117,9 @@ POLL_ADMIN = family("po", {"close", "remind", "outcome", "show"}, nargs=1)
 # Participation statistics (handlers/stats.py): the period buttons under /stats (days; 0: everything).
 STATS = family("st", {"p"}, nargs=1)
 
+# The review committee (handlers/committee.py): ask to join, leave (0), approve / decline a request (its id).
+COMMITTEE = family("cm", {"join", "leave", "ok", "no"}, nargs=1)
+
 # Guided creation, less clutter, mis-taps (issue 14): "bye" on TEAM asks before 取消报名; the answer
 # names the team and the person asked (only they can answer it).
 TEAM_LEAVE = family("tl", {"yes", "no"}, nargs=2)

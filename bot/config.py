@@ -65,6 +65,22 @@ class RemindersConfig:
     default_offsets: tuple[timedelta, ...]
 
 
+DEFAULT_FEEDBACK_CATEGORIES = ("环境卫生", "设施维修", "安全隐患", "邻里关系", "建议", "其他")
+DEFAULT_FEEDBACK_TARGETS = {"安全隐患": 1, "设施维修": 3}
+
+
+@dataclass(frozen=True)
+class FeedbackConfig:
+    categories: tuple[str, ...]
+    targets: Mapping[str, int]  # category -> days to acknowledge; a category not named takes default_target
+    default_target: int
+    ask_after_days: int  # 解决了吗？ this many days after 已解决
+
+    def target_days(self, category: str) -> int:
+        """Days within which an item of this category should be acknowledged."""
+        return self.targets.get(category, self.default_target)
+
+
 @dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig
@@ -73,6 +89,9 @@ class Config:
     roles: RolesConfig
     database: DatabaseConfig
     reminders: RemindersConfig
+    feedback: FeedbackConfig = field(
+        default_factory=lambda: FeedbackConfig(DEFAULT_FEEDBACK_CATEGORIES, DEFAULT_FEEDBACK_TARGETS, 2, 3)
+    )
     source: Path | None = field(default=None, compare=False)
 
     def require_token(self) -> str:
@@ -214,6 +233,8 @@ def config_from_mapping(
             ) from exc
     reminders = RemindersConfig(default_offsets=tuple(sorted(set(offsets), reverse=True)))
 
+    feedback = _feedback_config(root.table("feedback"))
+
     return Config(
         telegram=telegram,
         webhook=webhook,
@@ -221,7 +242,36 @@ def config_from_mapping(
         roles=roles,
         database=database,
         reminders=reminders,
+        feedback=feedback,
         source=source,
+    )
+
+
+def _feedback_config(fb: _Reader) -> FeedbackConfig:
+    """[feedback]: categories in residents' words, target days per category, when to ask 解决了吗？."""
+    categories = fb.get_list("categories", list(DEFAULT_FEEDBACK_CATEGORIES))
+    if not categories or len(categories) > 12:
+        raise ConfigError("feedback.categories", "must list 1 to 12 categories")
+    for item in categories:
+        if not isinstance(item, str) or not item.strip() or len(item) > 12:
+            raise ConfigError("feedback.categories", f"items are short names (at most 12 characters), got {item!r}")
+    if len(set(categories)) != len(categories):
+        raise ConfigError("feedback.categories", "lists a category twice")
+    raw = fb._data.get("targets", DEFAULT_FEEDBACK_TARGETS)
+    if not isinstance(raw, Mapping):
+        raise ConfigError("feedback.targets", 'must be a table like { "安全隐患" = 1 } (days per category)')
+    targets: dict[str, int] = {}
+    for name, days in raw.items():
+        if name not in categories:
+            raise ConfigError("feedback.targets", f"names a category not in feedback.categories: {name!r}")
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
+            raise ConfigError("feedback.targets", f"days must be a whole number from 1 to 60, got {days!r}")
+        targets[name] = days
+    return FeedbackConfig(
+        categories=tuple(categories),
+        targets=targets,
+        default_target=fb.get_int("default_target", 2, low=1, high=60),
+        ask_after_days=fb.get_int("ask_after_days", 3, low=1, high=60),
     )
 
 

@@ -24,6 +24,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "meetings": ("handlers/meetings*.py",),
     "polls": ("handlers/polls*.py", "handlers/proposals*.py"),
     "stats": ("handlers/stats*.py",),
+    "contest": ("handlers/committee*.py", "handlers/contest*.py"),
 }
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
+from bot import holidays
 from bot import recurrence as cal
 from bot import timewords as w
 from bot.recurrence import Recurrence
@@ -57,6 +58,7 @@ class Refusal(StrEnum):
     TOO_SOON = "too_soon"  # closer than the caller's min_ahead (limit)
     TOO_FAR = "too_far"  # further than the caller's max_ahead (limit)
     RECURRING = "recurring"  # a repeat ("每周三") where one time is wanted
+    CALENDAR_UNKNOWN = "calendar_unknown"  # 下个工作日 in a year whose holiday arrangement is not published
 
 
 class Asked(StrEnum):
@@ -251,7 +253,16 @@ def _scan_date(s: str, pos: int, sc: _Scan, today: date) -> bool:
         year = _checked_num(m["y"], frag) if m["y"] else today.year + w.REL_YEAR[m["yrel"]]
         sc.dates = [_valid_date(year, _checked_num(m["m"], frag), _checked_num(m["d"], frag), frag)]
         end = m.end()
-    elif m := w.RE_MD_CN.match(s, pos) or w.RE_MD_SLASH.match(s, pos):
+    elif m := w.RE_LUNAR_DATE.match(s, pos):
+        frag = sc.frag(m.start(), m.end())
+        month_word = m["m1"] or m["m2"] or m["m3"]
+        day_word = m["d1"] or m["d2"] or m["d3"]
+        found = holidays.next_lunar(w.LUNAR_MONTHS[month_word], w.lunar_day(day_word), today)
+        if found is None:
+            raise TimeRefusal(Refusal.NO_SUCH_DATE, frag)
+        sc.dates = [found]
+        end = m.end()
+    elif m := w.RE_MD_CN.match(s, pos) or w.RE_MD_SLASH.match(s, pos) or w.RE_MD_DOT.match(s, pos):
         frag = sc.frag(m.start(), m.end())
         day = _checked_num(m["d"], frag)
         if "mrel" in m.groupdict() and m["mrel"]:
@@ -278,8 +289,10 @@ def _scan_date(s: str, pos: int, sc: _Scan, today: date) -> bool:
 
 
 def _scan_relative_date(s: str, pos: int, sc: _Scan, today: date) -> bool:
-    """Recognise 今晚/明天/周六/下周六 style dates into ``sc``; False if none is there."""
-    if m := w.RE_REL_DAY_PERIOD.match(s, pos):
+    """Recognise 今晚/明天/周六/下周六/月底/春节 style dates into ``sc``; False if none is there."""
+    if m := w.RE_NAMED_DAY.match(s, pos):
+        sc.dates = _named_day(m, today, sc.frag(m.start(), m.end()))
+    elif m := w.RE_REL_DAY_PERIOD.match(s, pos):
         sc.dates = [today + timedelta(days=w.REL_DAY_OFFSET[m["d"]])]
         sc.period = m["p"]
     elif m := w.RE_REL_DAY.match(s, pos):
@@ -299,6 +312,40 @@ def _scan_relative_date(s: str, pos: int, sc: _Scan, today: date) -> bool:
         return False
     sc.end = m.end()
     return True
+
+
+def _named_day(m: re.Match[str], today: date, frag: str) -> list[date]:
+    """The days a 月底/月初/周末/下个工作日/festival word names, preferred first (the coming one, or today)."""
+    if m["monthend"]:
+        return [date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])]
+    if m["monthstart"]:
+        # 月初 said after the 1st means next month's start.
+        if today.day == 1:
+            return [today]
+        y, mo = cal.add_months(today.year, today.month, 1)
+        return [date(y, mo, 1)]
+    if m["workday"]:
+        found = holidays.next_workday(today)
+        if not found.published:
+            raise TimeRefusal(Refusal.CALENDAR_UNKNOWN, frag)
+        return [found.day]
+    if m["fest"] is None:
+        # 这个周末: this week's Saturday (today on a Sunday); 下周末 the next week's; a bare 周末 that has
+        # passed (Sunday evening) is the next one.
+        weeks = {"下": 1, "下个": 1, "下下": 2, "下下个": 2}.get(m["wkrel"] or "", 0)
+        monday = today - timedelta(days=today.weekday())
+        saturday = monday + timedelta(days=7 * weeks + 5)
+        if weeks == 0 and today.weekday() == 6:
+            return [today] if m["wkrel"] else [today, saturday + timedelta(days=7)]
+        return [saturday] if m["wkrel"] or weeks else [saturday, saturday + timedelta(days=7)]
+    word = m["fest"]
+    if word in w.EVE_WORDS:
+        return [holidays.next_new_year_eve(today)]
+    if word in w.LUNAR_FESTIVALS:
+        found_day = holidays.next_lunar(*w.LUNAR_FESTIVALS[word], today)
+        assert found_day is not None  # festival days exist every year
+        return [found_day]
+    return [_next_month_day(*w.FIXED_FESTIVALS[word], today, frag)]
 
 
 def _scan_time(s: str, sc: _Scan) -> None:

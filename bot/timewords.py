@@ -60,6 +60,92 @@ RE_YMD_CN = re.compile(
 )
 RE_MD_CN = re.compile(rf"(?:(?P<mrel>本|这个?|下个?)月|(?P<m>{_N})月份?)\s*(?P<d>{_N})[日号]?")
 RE_MD_SLASH = re.compile(r"(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2})(?![0-9/])")
+# "12.5" is 5 December; "2.5小时后" never gets here (durations are read first).
+RE_MD_DOT = re.compile(r"(?P<m>1[0-2]|0?[1-9])\.(?P<d>3[01]|[12][0-9]|0?[1-9])(?![0-9.])")
+
+# Named days (bot/holidays.py resolves the working days and the lunar calendar).
+FIXED_FESTIVALS: dict[str, tuple[int, int]] = {
+    "元旦": (1, 1),
+    "妇女节": (3, 8),
+    "三八节": (3, 8),
+    "植树节": (3, 12),
+    "劳动节": (5, 1),
+    "五一": (5, 1),
+    "青年节": (5, 4),
+    "儿童节": (6, 1),
+    "六一": (6, 1),
+    "建党节": (7, 1),
+    "建军节": (8, 1),
+    "教师节": (9, 10),
+    "国庆节": (10, 1),
+    "国庆": (10, 1),
+}
+LUNAR_FESTIVALS: dict[str, tuple[int, int]] = {
+    "春节": (1, 1),
+    "大年初一": (1, 1),
+    "元宵节": (1, 15),
+    "元宵": (1, 15),
+    "端午节": (5, 5),
+    "端午": (5, 5),
+    "七夕节": (7, 7),
+    "七夕": (7, 7),
+    "中秋节": (8, 15),
+    "中秋": (8, 15),
+    "重阳节": (9, 9),
+    "重阳": (9, 9),
+    "腊八节": (12, 8),
+    "腊八": (12, 8),
+    "小年": (12, 23),
+}
+EVE_WORDS = ("除夕", "大年三十", "年三十")  # the last day of the lunar year (腊月 has 29 or 30 days)
+_FESTIVAL_WORDS = sorted([*FIXED_FESTIVALS, *LUNAR_FESTIVALS, *EVE_WORDS], key=len, reverse=True)
+RE_NAMED_DAY = re.compile(
+    r"(?P<monthend>月底|月末)|(?P<monthstart>月初)"
+    r"|(?P<wkrel>下下个?|下个?|这个?|本)?周末"
+    r"|(?P<workday>下一?个工作日)"
+    rf"|(?P<fest>{'|'.join(_FESTIVAL_WORDS)})"
+)
+LUNAR_MONTHS = {
+    "正": 1,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "冬": 11,
+    "十二": 12,
+    "腊": 12,
+}
+_LUNAR_DIGITS = "一二三四五六七八九"
+_LUNAR_DAY = rf"初[{_LUNAR_DIGITS}十]|十[{_LUNAR_DIGITS}]|二十[{_LUNAR_DIGITS}]?|廿[{_LUNAR_DIGITS}]|三十"
+# A lunar date needs 农历, or a month only the lunar calendar has (正月, 冬月, 腊月), or a day like 初八 / 廿三:
+# "八月十五" alone stays the solar 15 August.
+RE_LUNAR_DATE = re.compile(
+    rf"(?:农历|阴历)(?P<m1>十[一二]|[正冬腊一二三四五六七八九十])月(?P<d1>{_LUNAR_DAY})"
+    rf"|(?P<m2>[正冬腊])月(?P<d2>{_LUNAR_DAY})"
+    rf"|(?P<m3>十[一二]|[一二三四五六七八九十])月(?P<d3>初[{_LUNAR_DIGITS}十]|廿[{_LUNAR_DIGITS}])"
+)
+
+
+def lunar_day(token: str) -> int:
+    """Value of a lunar day name (初八 = 8, 廿三 = 23, 三十 = 30)."""
+    if token.startswith("初"):
+        return 10 if token[1] == "十" else _LUNAR_DIGITS.index(token[1]) + 1
+    if token.startswith("廿"):
+        return 20 + _LUNAR_DIGITS.index(token[1]) + 1
+    if token == "三十":
+        return 30
+    if token.startswith("二十"):
+        return 20 + (_LUNAR_DIGITS.index(token[2]) + 1 if len(token) > 2 else 0)
+    return 10 + _LUNAR_DIGITS.index(token[1]) + 1  # 十一..十九
+
+
 # "3号楼" is a building, not the 3rd of the month.
 RE_DAY = re.compile(rf"(?P<d>{_N})[日号](?![楼院门线床房室单元栋座期])")
 RE_REL_DAY_PERIOD = re.compile(r"(?P<d>今|明|昨)(?P<p>早上|早晨|晨|早|晚上|晚|夜里|夜)")

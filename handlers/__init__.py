@@ -9,6 +9,7 @@ from handlers import (
     broadcast,
     buttons,
     chats,
+    committee,
     dispatcher,
     fallback,
     live,
@@ -44,6 +45,7 @@ FEATURES = (
     proposals,
     polls,
     stats,
+    committee,
     fallback,
 )
 

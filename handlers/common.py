@@ -273,6 +273,11 @@ def time_error_text(t: Translator, exc: TimeRefusal) -> str:
                 "“{what}” is too far ahead. Please choose a time within {days} days.", what=what, days=limit.days
             ),
             Refusal.RECURRING: t._("“{what}” repeats, but one time is needed here, e.g. 本周三晚上7点.", what=what),
+            Refusal.CALENDAR_UNKNOWN: t._(
+                "The official holiday arrangement for “{what}” is not published yet, so I cannot tell the working"
+                " days. Please give the date instead, e.g. 1月4日上午9点.",
+                what=what,
+            ),
         }.get(exc.reason, t._("Please tell me when."))
     example = {
         Asked.DAY: t._("For example: 明天, 下周六, 12月5日, 2026-12-05."),

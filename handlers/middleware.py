@@ -60,6 +60,12 @@ async def gate_update(update: Update, context: BotContext) -> None:
             await deps.services.people.touch(
                 user.id, display_name(user), user.language_code, chat.id, defer=update.callback_query is not None
             )
+            # Under Telegram's group privacy mode the bot never sees a person's plain messages; a command
+            # replying to one (/grant, /revoke, …) is the first sign of them, and carries who they are.
+            replied = update.message.reply_to_message if update.message is not None else None
+            person = replied.from_user if replied is not None else None
+            if person is not None and not person.is_bot and person.id != user.id:
+                await deps.services.people.touch(person.id, display_name(person), person.language_code, chat.id)
     message = update.message
     if message is not None and user is not None and message.text and message.text.startswith("/"):
         verdict = gate.throttle(user.id, time.monotonic())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import ForceReply, Message, Update
+from telegram.constants import ChatType
 from telegram.ext import Application, MessageHandler, filters
 
 from bot import callback_data as cb
@@ -86,7 +87,11 @@ async def _saved(update: Update, context: BotContext, proposal: Proposal, *, in_
     if in_place and query is not None:
         await edit(query, text)
     else:
-        await reply(update, text)
+        # In a group the photo only reaches the bot as a reply (privacy mode): ForceReply quotes this message.
+        chat = update.effective_chat
+        in_group = chat is not None and chat.type != ChatType.PRIVATE
+        force = ForceReply(selective=True) if in_group and proposal.photo_file_id is None else None
+        await reply(update, text, reply_markup=force)
     if proposal.photo_file_id is None:
         await people.start_dialog(proposal.proposer_id, proposal.chat_id, PHOTO, {"proposal_id": proposal.id})
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,11 +76,32 @@ def _message(user: TgUser | None, chat: TgChat, text: str | None, **extra: Any) 
         message["from"] = user.json()
     if text is not None:
         message["text"] = text
-        if text.startswith("/"):
-            length = len(text.split()[0]) if text.split() else 1
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        found = entities(text)
+        if found:
+            message["entities"] = found
     message.update(extra)
     return message
+
+
+# What Telegram's clients mark: a command is Latin letters, digits and _ (so /菜单 is plain text), and only
+# a command at the start of a message counts as one (tests.fakes.privacy_mode_delivers).
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9_]{5,32}(?![A-Za-z0-9_])")
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def entities(text: str) -> list[dict[str, Any]]:
+    """The bot_command (at the start) and mention entities Telegram would attach, offsets in UTF-16 units."""
+    found: list[dict[str, Any]] = []
+    command = _COMMAND.match(text)
+    if command is not None:
+        found.append({"type": "bot_command", "offset": 0, "length": _utf16(command.group())})
+    for mention in _MENTION.finditer(text):
+        found.append({"type": "mention", "offset": _utf16(text[: mention.start()]), "length": _utf16(mention.group())})
+    return found
 
 
 def message(user: TgUser, chat: TgChat, text: str, *, reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -96,15 +118,18 @@ def edited(user: TgUser, chat: TgChat, text: str) -> dict[str, Any]:
     return {"update_id": next(_update_ids), "edited_message": msg}
 
 
-def photo(user: TgUser, chat: TgChat, caption: str = "") -> dict[str, Any]:
-    """An update with a photo."""
+def photo(user: TgUser, chat: TgChat, caption: str = "", *, reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An update with a photo (in a group, a reply to the bot's prompt reaches a bot in privacy mode)."""
     msg = _message(
         user, chat, None, photo=[{"file_id": "AgACphoto", "file_unique_id": "uphoto", "width": 640, "height": 480}]
     )
     if caption:
         msg["caption"] = caption
-        if caption.startswith("/"):
-            msg["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
+        found = entities(caption)
+        if found:
+            msg["caption_entities"] = found
+    if reply_to is not None:
+        msg["reply_to_message"] = reply_to
     return {"update_id": next(_update_ids), "message": msg}
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +18,104 @@ _SENDS = {"sendMessage", "sendPhoto", "sendDocument"}
 BOT_ID = 7000000001
 BOT_USERNAME = "CourtyardTestBot"
 TEST_TOKEN = f"{BOT_ID}:AAHfakeTokenForTests_abcdefghijklmnopq"
+
+
+# The parts of a Message that make it a person's message rather than a service message.
+_CONTENT = frozenset(
+    {
+        "text",
+        "caption",
+        "photo",
+        "document",
+        "sticker",
+        "voice",
+        "video",
+        "video_note",
+        "audio",
+        "animation",
+        "location",
+        "venue",
+        "contact",
+        "poll",
+        "dice",
+        "game",
+        "story",
+        "paid_media",
+        "checklist",
+        "invoice",
+    }
+)
+_MESSAGE_KEYS = ("message", "edited_message", "business_message", "edited_business_message")
+
+
+def privacy_mode_delivers(
+    update: Mapping[str, Any], *, bot_id: int = BOT_ID, bot_username: str = BOT_USERNAME, bot_is_admin: bool = False
+) -> bool:
+    """Whether Telegram delivers this update to a bot whose group privacy mode is on (the default).
+
+    Telegram's rules (Bot FAQ "What messages will my bot get?" and Bot Features "Privacy mode",
+    core.telegram.org/bots/faq and /bots/features#privacy-mode):
+
+    - Every bot, whatever its settings, receives all service messages (members added or removed, a new
+      title, a group's move to a supergroup, a forum topic created, a pinned message…), all messages in
+      private chats with users, and all messages of channels it is a member of.
+    - A bot that is an administrator of the group, or whose privacy mode is off, receives all messages
+      (except other bots' messages).
+    - Otherwise, in a group or supergroup, a bot with privacy mode on receives only:
+      * commands explicitly meant for it (``/command@this_bot``), and general commands (``/command``;
+        Telegram gives those to the last bot that spoke in the group when there are several — this bot
+        is the only one in our tests, so it gets them); never ``/command@other_bot``;
+      * replies to its own messages (a typed answer must be a reply: send the prompt with
+        ``ForceReply(selective=True)``, so the person's client quotes the prompt);
+      * messages that mention it by username (``@this_bot``) or by a text mention of its user;
+      * messages sent via this bot (inline mode).
+      Button presses (callback queries) and other non-message updates (``my_chat_member``, …) are
+      always delivered; an edited message follows the same rules as a new one.
+
+    A "command" is what Telegram marks as one: a ``bot_command`` entity at offset 0 (Latin letters, digits
+    and ``_``; ``/菜单`` is plain text to Telegram). Telegram also delivers replies to messages "implicitly
+    meant" for the bot (a reply to a person's /command): not modelled, so a test passing here is never
+    relying on a delivery Telegram might not make. In a forum topic every message has
+    ``reply_to_message`` = the topic's root service message, which is not the bot's, so it is not a reply
+    to the bot.
+    """
+    key = next((k for k in _MESSAGE_KEYS if k in update), None)
+    if key is None:
+        return True  # callback_query, my_chat_member, chat_member, channel_post, …
+    message = update[key]
+    chat_type = (message.get("chat") or {}).get("type")
+    if chat_type not in ("group", "supergroup"):
+        return True
+    if not _CONTENT.intersection(message):
+        return True  # a service message
+    if bot_is_admin:
+        return True
+    if (message.get("via_bot") or {}).get("id") == bot_id:
+        return True
+    replied = message.get("reply_to_message") or {}
+    if (replied.get("from") or {}).get("id") == bot_id:
+        return True
+    text = message.get("text") or message.get("caption") or ""
+    entities = message.get("entities") or message.get("caption_entities") or []
+    me = "@" + bot_username.lower()
+    for entity in entities:
+        piece = _entity_text(text, entity).lower()
+        if entity.get("type") == "bot_command" and entity.get("offset") == 0:
+            _, at, target = piece.partition("@")
+            if not at or "@" + target == me:
+                return True
+        if entity.get("type") == "mention" and piece == me:
+            return True
+        if entity.get("type") == "text_mention" and (entity.get("user") or {}).get("id") == bot_id:
+            return True
+    return False
+
+
+def _entity_text(text: str, entity: Mapping[str, Any]) -> str:
+    """The text an entity covers (offsets and lengths count UTF-16 code units, as Telegram does)."""
+    raw = text.encode("utf-16-le")
+    start, length = int(entity.get("offset", 0)) * 2, int(entity.get("length", 0)) * 2
+    return raw[start : start + length].decode("utf-16-le", errors="replace")
 
 
 @dataclass
@@ -71,8 +170,11 @@ class Failure:
 class FakeBotAPI(BaseRequest):
     """Records every call and answers with Bot-API-shaped JSON; errors can be injected."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, privacy_mode: bool = True) -> None:
         self.calls: list[Call] = []
+        # Telegram's default group privacy mode (see privacy_mode_delivers): on unless a test says why not.
+        self.privacy_mode = privacy_mode
+        self.withheld: list[dict[str, Any]] = []  # updates Telegram would not have delivered to the bot
         self.failures: list[Failure] = []
         self.forbidden: set[int] = set()
         self.migrated: dict[int, int] = {}
@@ -89,6 +191,18 @@ class FakeBotAPI(BaseRequest):
         self._recent_global: deque[float] = deque()
         self._chat_last: dict[int, float] = {}
         self._group_recent: dict[int, deque[float]] = {}
+
+    def delivers(self, update: Mapping[str, Any]) -> bool:
+        """Whether Telegram would deliver this update to the bot; a withheld one is kept in self.withheld."""
+        if not self.privacy_mode:
+            return True
+        key = next((k for k in _MESSAGE_KEYS if k in update), None)
+        chat_id = (update[key].get("chat") or {}).get("id") if key else None
+        admin = chat_id is not None and BOT_ID in self.admins.get(int(chat_id), [])
+        if privacy_mode_delivers(update, bot_is_admin=admin):
+            return True
+        self.withheld.append(dict(update))
+        return False
 
     # -- BaseRequest --------------------------------------------------------------
     @property

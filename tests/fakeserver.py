@@ -217,6 +217,8 @@ class FakeTelegramServer:
         """
         with self._cond:
             for update in updates:
+                if not self.api.delivers(update):  # group privacy mode (tests.fakes.privacy_mode_delivers)
+                    continue
                 self._last_id = max(self._last_id + 1, int(update.get("update_id", 0)))
                 update["update_id"] = self._last_id
                 self._pending.append(update)

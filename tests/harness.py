@@ -44,9 +44,12 @@ class Harness:
         *,
         limits: Limits | None = None,
         autostart_dispatcher: bool = False,
+        privacy_mode: bool = True,
     ) -> None:
         self.config = config
-        self.fake = fake or FakeBotAPI()
+        # Group privacy mode is on, as it is on Telegram by default: send() and feed() drop what Telegram
+        # would not deliver (tests.fakes.privacy_mode_delivers). A test that turns it off says why.
+        self.fake = fake or FakeBotAPI(privacy_mode=privacy_mode)
         self.clock = clock or FakeClock()
         # Tests send at a hundred times Telegram's pace unless they test the limits themselves.
         self.app: Any = build_application(
@@ -83,10 +86,18 @@ class Harness:
         assert update is not None
         return update
 
-    async def send(self, data: dict[str, Any]) -> None:
-        """Store one update in the journal, as polling does, and process it to completion."""
+    async def send(self, data: dict[str, Any]) -> bool:
+        """Store one update in the journal, as polling does, and process it to completion.
+
+        Under privacy mode an update Telegram would not deliver (plain text in a group that is not a reply
+        to the bot, `/cmd@otherbot`, …) never reaches the bot: it is kept in `h.fake.withheld` and False is
+        returned.
+        """
+        if not self.fake.delivers(data):
+            return False
         await self.app.bot_data.journal.record([data])
         await self.app.process_update(self.update(data))
+        return True
 
     async def start(self) -> None:
         """Start the update processor and job queue (for concurrent feeding)."""
@@ -98,6 +109,8 @@ class Harness:
         """Queue many updates and wait until PTB processed them all, concurrently."""
         await self.start()
         for data in updates:
+            if not self.fake.delivers(data):
+                continue
             await self.app.update_queue.put(self.update(data))
         await asyncio.wait_for(self.app.update_queue.join(), timeout=120)
 

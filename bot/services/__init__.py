@@ -9,7 +9,9 @@ from bot.clock import Clock, to_ts
 from bot.config import Config
 from bot.services.attendance import AttendanceService
 from bot.services.broadcasts import BroadcastService
+from bot.services.committee import CommitteeService
 from bot.services.community import CommunityService
+from bot.services.feedback import FeedbackService
 from bot.services.meetings import MeetingService
 from bot.services.minutes import MinutesService
 from bot.services.people import PeopleService
@@ -42,6 +44,8 @@ class Services:
     proposals: ProposalService
     polls: PollService
     stats: StatsService
+    committee: CommitteeService
+    feedback: FeedbackService
 
 
 async def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -70,10 +74,13 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         proposals=ProposalService(db, clock, community_id),
         polls=PollService(db, clock, community_id, ballot_secret(config)),
         stats=StatsService(db, clock, community_id, config.community.timezone, config.roles.social_workers),
+        committee=CommitteeService(db, clock, community_id, config.community.timezone, config.roles.social_workers),
+        feedback=FeedbackService(db, clock, community_id, config.feedback),
     )
     services.privacy.add_hook(services.teams.forget_hook)
     services.privacy.add_hook(services.attendance.forget_hook)
     services.privacy.add_hook(services.polls.forget)
+    services.privacy.add_hook(services.feedback.forget_hook)
     return services
 
 

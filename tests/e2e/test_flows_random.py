@@ -164,7 +164,6 @@ class Walk:
 async def _bound(h: Harness) -> dict[str, Any]:
     await bind(h)
     await bind(h, OTHER, "启明花园")
-    await h.send(b.message(AUNT, GROUP, "大家好"))
     return {}
 
 

@@ -17,8 +17,9 @@ async def topic_by_aunt(h: Harness) -> dict:
     """A bound forum group where 李阿姨 opened a topic and 张大爷 said something in it."""
     root = b.topic_root(AUNT, FORUM, "院落议事")
     await h.send(b.in_topic(SW, FORUM, "/bind 碧水苑", root))
-    await h.send(b.in_topic(AUNT, FORUM, "大家好", root))
-    await h.send(b.in_topic(UNCLE, FORUM, "我来帮忙", root))
+    # Privacy mode: a topic message "replies" to the topic's root, not to the bot, so these never reach it.
+    assert not await h.send(b.in_topic(AUNT, FORUM, "大家好", root))
+    assert not await h.send(b.in_topic(UNCLE, FORUM, "我来帮忙", root))
     return root
 
 

@@ -87,14 +87,15 @@ async def test_language_button_confirms_in_the_language_chosen(h: Harness) -> No
 
 async def test_grant_and_revoke_backbone_by_reply(h: Harness) -> None:
     await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
-    await h.send(b.message(AUNT, GROUP, "大家好"))
-    target = b.user_message(AUNT, GROUP, "大家好")
-    await h.send(b.message(SW, GROUP, "/grant", reply_to=target))
+    said = b.message(AUNT, GROUP, "大家好")
+    # Privacy mode: the bot never sees her chatter, so the reply to it is the first it hears of her.
+    assert not await h.send(said)
+    await h.send(b.message(SW, GROUP, "/grant", reply_to=said["message"]))
     assert h.fake.last_text(GROUP.id) == "李阿姨现在是骨干了。"
     assert await h.rows("SELECT role FROM roles WHERE user_id = ?", AUNT.id) == [("backbone",)]
     await h.send(b.message(AUNT, GROUP, "/grant", reply_to=b.user_message(UNCLE, GROUP)))
     assert h.fake.last_text(GROUP.id) == "抱歉，只有社工可以进行这个操作。"
-    await h.send(b.message(SW, GROUP, "/revoke", reply_to=target))
+    await h.send(b.message(SW, GROUP, "/revoke", reply_to=said["message"]))
     assert await h.rows("SELECT role FROM roles WHERE user_id = ?", AUNT.id) == []
 
 

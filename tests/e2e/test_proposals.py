@@ -87,9 +87,10 @@ async def test_photo_as_caption_or_by_reply(h: Harness) -> None:
     await h.send(b.message(UNCLE, GROUP, "/propose 汉藏文化墙绘"))
     saved = last(h, GROUP)
     assert "回复这条消息发照片" in saved.text
-    reply = b.photo(UNCLE, GROUP)
-    reply["message"]["reply_to_message"] = b.bot_message(GROUP, saved.message_id, saved.text)
-    await h.send(reply)
+    # Privacy mode: a photo posted to the group reaches the bot only as a reply, which ForceReply makes for him.
+    assert saved.params["reply_markup"] == {"force_reply": True, "selective": True}
+    assert not await h.send(b.photo(UNCLE, GROUP))
+    await h.send(b.photo(UNCLE, GROUP, reply_to=b.bot_message(GROUP, saved.message_id, saved.text)))
     assert await h.scalar("SELECT photo_file_id FROM proposals WHERE title = '汉藏文化墙绘'") == "AgACphoto"
     assert "照片已加到提案 #2" in h.fake.last_text(GROUP.id)
     await h.send(b.message(UNCLE, GROUP, "/themes"))

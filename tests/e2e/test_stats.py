@@ -21,14 +21,15 @@ async def community(h: Harness) -> None:
     """Two courtyards; in 碧水苑 one resident votes, one proposes, one captains a team, one only watches."""
     await h.send(b.message(SW, GROUP, "/bind 碧水苑"))
     await h.send(b.message(SW, OTHER, "/bind 启明花园"))
-    await h.send(b.message(QUIET, GROUP, "大家好"))
-    await h.send(b.message(SECRET, OTHER, "大家好"))
-    await h.send(b.message(NEIGHBOUR, GROUP, "我来当队长"))
+    # Privacy mode: the bot never sees plain chatter; 旁观 residents are those who only opened the menu.
+    await h.send(b.message(QUIET, GROUP, "/menu"))
+    await h.send(b.message(SECRET, OTHER, "/menu"))
     poll_id = await start_poll(h, "选哪个主题 | 汉藏文化融合 | 碧水蓝天")
     await vote(h, AUNT, poll_id, 1)
     await h.send(b.message(UNCLE, GROUP, "/propose 碧水蓝天"))
     await h.send(b.message(SW, GROUP, "/newteam 碧水苑墙绘队 10"))
-    await h.send(b.message(SW, GROUP, "/captain", reply_to=b.user_message(NEIGHBOUR, GROUP)))
+    # 刘奶奶 said 我来当队长 (a plain message the bot never saw); the reply names her.
+    await h.send(b.message(SW, GROUP, "/captain", reply_to=b.user_message(NEIGHBOUR, GROUP, "我来当队长")))
     assert await h.scalar("SELECT captain_id FROM teams") == NEIGHBOUR.id
     # An anonymous poll in the other courtyard: its ballot is counted, never attributed.
     secret_poll = await start_poll(h, "要不要种花 | 要 | 不要", chat=OTHER, settings=("anon",))

@@ -13,7 +13,7 @@ from bot import callback_data as cb
 from bot.context import BotContext
 from handlers.live import live
 from tests import builders as b
-from tests.cast import ADMIN, AUNT, GROUP, OTHER, SW, UNCLE
+from tests.cast import ADMIN, AUNT, GROUP, OTHER, SW, UNCLE, answer_prompt
 from tests.harness import Harness, make_config
 
 GRANNY = b.TgUser(100004, "王奶奶")
@@ -224,8 +224,9 @@ async def test_long_rosters_and_team_calls_are_split_under_the_limit(h: Harness)
 
 async def test_captain_approves_declines_removes_and_closes(h: Harness) -> None:
     team_id = await make_team(h, "碧水苑墙绘队 5")
-    await h.send(b.message(UNCLE, GROUP, "我来当队长"))
-    await h.send(b.message(SW, GROUP, "/captain", reply_to=b.user_message(UNCLE, GROUP)))
+    said = b.message(UNCLE, GROUP, "我来当队长")
+    assert not await h.send(said)  # privacy mode: plain chatter never reaches the bot; the reply names him
+    await h.send(b.message(SW, GROUP, "/captain", reply_to=said["message"]))
     assert h.fake.last_text(GROUP.id) == "张大爷现在是碧水苑墙绘队的队长了。"
     await h.send(b.message(UNCLE, b.private(UNCLE), "/start"))
     await h.send(b.callback(UNCLE, GROUP, cb.TEAM_SET.build("appr", team_id, 1)))
@@ -273,12 +274,12 @@ async def test_typed_deadline_and_capacity_by_reply(h: Harness) -> None:
     await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("until", team_id, 0)))
     prompt = h.fake.last_text(GROUP.id)
     assert "12月5日" in prompt and h.fake.sent(GROUP.id)[-1].params["reply_markup"]["force_reply"]
-    await h.send(b.message(SW, GROUP, "明年某天"))
+    await h.send(answer_prompt(h, SW, GROUP, "明年某天"))
     assert "没看懂" in h.fake.last_text(GROUP.id)
-    await h.send(b.message(SW, GROUP, "12月5日"))
+    await h.send(answer_prompt(h, SW, GROUP, "12月5日"))
     assert "2026年12月5日" in h.fake.last_text(GROUP.id)
     await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("places", team_id, 0)))
-    await h.send(b.message(SW, GROUP, "８"))  # full-width digits, as Chinese keyboards type them
+    await h.send(answer_prompt(h, SW, GROUP, "８"))  # full-width digits, as Chinese keyboards type them
     assert await h.scalar("SELECT capacity FROM teams") == 8
     await h.send(press(AUNT, "join", team_id))
     assert "报名成功" in last_answer(h)

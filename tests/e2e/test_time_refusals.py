@@ -6,7 +6,7 @@ from typing import Any
 
 from bot import callback_data as cb
 from tests import builders as b
-from tests.cast import AUNT, GROUP, PRIVATE, SW, bind
+from tests.cast import AUNT, GROUP, PRIVATE, SW, answer_prompt, bind
 from tests.e2e.meeting_helpers import last_call, press, quick_meeting
 from tests.e2e.test_meetings_minutes import meeting_held, reply_to_bot
 from tests.harness import Harness
@@ -83,6 +83,7 @@ async def test_team_deadline(h: Harness) -> None:
     team_id = int(await h.scalar("SELECT id FROM teams"))
     await h.send(b.callback(SW, GROUP, cb.TEAM_SET.build("until", team_id, 0)))
     past = "“昨天”已经过去了，请换一个还没到的时间。"
-    await assert_refused(h, b.message(SW, GROUP, "昨天"), GROUP.id, f"{past}\n{EXAMPLE_DAY}\n（发送 /cancel 可以取消）")
-    await h.send(b.message(SW, GROUP, "明天"))  # a relative day, which the teams' own dates did not know
+    answer = answer_prompt(h, SW, GROUP, "昨天")
+    await assert_refused(h, answer, GROUP.id, f"{past}\n{EXAMPLE_DAY}\n（发送 /cancel 可以取消）")
+    await h.send(answer_prompt(h, SW, GROUP, "明天"))  # a relative day, which the teams' own dates did not know
     assert await h.scalar("SELECT deadline FROM teams") is not None

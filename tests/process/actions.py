@@ -10,7 +10,7 @@ meeting RSVPs are in; their team, polls, proposal and meeting are created by `fe
 the stream starts.
 Adding another feature's path:
 1. write `def thing_actions(world: World) -> list[Action]` (see `vote_actions` for a button press on
-   something set-up created, `grant_actions` for a command that depends on an earlier update); if it
+   something set-up created, `grant_actions` for a command replying to a person's message); if it
    needs something to exist first, create it in a set-up function (see `feature_setup`: it sends
    updates one at a time with `world.send_and_wait` and keeps ids in `world.ids`) added to SETUPS;
 2. append the maker to ACTION_FAMILIES;
@@ -157,11 +157,15 @@ def bind_actions(world: World) -> list[Action]:
 
 
 def grant_actions(world: World) -> list[Action]:
-    """A resident speaks, then a social worker makes them backbone by replying to them."""
+    """A social worker makes a resident backbone by replying to what they said.
+
+    Under group privacy mode the bot never saw the resident's message itself (tests.fakes.privacy_mode_delivers):
+    the reply is what introduces them.
+    """
     actions = []
     for i, (chat, person) in enumerate(zip(world.groups, world.residents, strict=True)):
-        hello = b.message(person, chat, "大家好")
-        grant = b.message(world.social_worker(i + 7), chat, "/grant", reply_to=b.user_message(person, chat))
+        said = b.user_message(person, chat, "大家好")
+        grant = b.message(world.social_worker(i + 7), chat, "/grant", reply_to=said)
 
         def acked(tr: Transcript, grant: Update = grant, name: str = person.first_name) -> bool:
             return any(name in text for text in tr.replies_to(grant))
@@ -174,7 +178,7 @@ def grant_actions(world: World) -> list[Action]:
             ).fetchone()
             return bool(row[0])
 
-        actions.append(Action(f"grant {person.id}", [hello, grant], acked, stored, window=(0.35, 1.0)))
+        actions.append(Action(f"grant {person.id}", [grant], acked, stored, window=(0.35, 1.0)))
     return actions
 
 
