@@ -89,7 +89,7 @@ FORGET = family("fg", {"yes", "no"}, nargs=0)
 BROADCAST = family("bc", {"all", "yard", "send", "cancel"}, nargs=1)
 REMINDER = family("rm", {"cancel"}, nargs=1)
 # Teams (handlers/teams.py): actions on a team, its settings (team id, value), captain decisions (request number).
-TEAM = family("tm", {"join", "leave", "roster", "set", "call"}, nargs=1)
+TEAM = family("tm", {"join", "leave", "bye", "roster", "set", "call"}, nargs=1)
 # "ask" (1 places, 2 deadline, 3 purpose) is how cards posted by older versions ask; new cards name the question.
 TEAM_SET = family("tj", {"cap", "places", "until", "about", "ask", "appr", "open", "nodl", "kick", "back"}, nargs=2)
 TEAM_DECIDE = family("ta", {"ok", "no", "rm"}, nargs=1)
@@ -119,3 +119,7 @@ STATS = family("st", {"p"}, nargs=1)
 
 # The review committee (handlers/committee.py): ask to join, leave (0), approve / decline a request (its id).
 COMMITTEE = family("cm", {"join", "leave", "ok", "no"}, nargs=1)
+
+# Guided creation, less clutter, mis-taps (issue 14): "bye" on TEAM asks before 取消报名; the answer
+# names the team and the person asked (only they can answer it).
+TEAM_LEAVE = family("tl", {"yes", "no"}, nargs=2)

@@ -21,6 +21,7 @@ from handlers import (
     start,
     stats,
     teams,
+    teams_confirm,
     teams_notes,
     teams_settings,
 )
@@ -39,6 +40,7 @@ FEATURES = (
     teams,
     teams_settings,
     teams_notes,
+    teams_confirm,
     meetings,
     proposals,
     polls,

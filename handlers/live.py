@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.context import BotContext, HasBotData, registered
 from bot.html_text import truncate_html
 from bot.services.live import LiveMessagesService
-from handlers.common import MAX_TEXT, retry_seconds
+from handlers.common import MAX_TEXT, chat_translator_for_id, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +100,28 @@ class LiveMessages:
         self._last_edit[(chat_id, message_id)] = self._now()
         self._keys.pop((kind, entity_id), None)
 
-    async def retire(self, chat_id: int, kind: str, entity_id: int, *, keep: int) -> None:
-        """Stop updating a chat's older copies of an entity's message (a newer one was just posted)."""
+    async def retire(self, context: BotContext, chat_id: int, kind: str, entity_id: int, *, keep: int) -> None:
+        """A newer copy of an entity's message was just posted in a chat: older copies there say so and stop.
+
+        A copy that silently goes stale misleads (a roster without the latest sign-ups), so each one is
+        edited once to point at the newest message, without its buttons, and is no longer kept up to date.
+        """
+        t = await chat_translator_for_id(context, chat_id)
         for key in await self.store.of_entity(kind, entity_id):
             if key[0] == chat_id and key[1] != keep:
                 self._dirty.pop(key, None)
                 await self._forget(*key)
+                await self._supersede(context, key, t._("This list has been updated: please see the newest one ⬇️"))
+
+    @staticmethod
+    async def _supersede(context: BotContext, key: Key, text: str) -> None:
+        try:
+            await context.bot.edit_message_text(text, chat_id=key[0], message_id=key[1], reply_markup=None)
+        except RetryAfter:
+            log.info("superseded copy left as it was: the chat is flooded")
+        except TelegramError as exc:
+            # Deleted, too old to edit, or the bot was removed: the newest copy is below either way.
+            log.info("superseded copy not edited: %s", type(exc).__name__)
 
     async def _keys_of(self, kind: str, entity_id: int) -> list[Key]:
         cached = self._keys.get((kind, entity_id))

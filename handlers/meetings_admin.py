@@ -114,7 +114,7 @@ async def show_in_group(context: BotContext, actor: Actor, view: MeetingView, t:
     message = await notices.post(
         context, actor.chat_id, LIVE, view.meeting.id, render_notice(t, view, now), notice_markup(t, view, now)
     )
-    await notices.retire(actor.chat_id, LIVE, view.meeting.id, keep=message.message_id)
+    await notices.retire(context, actor.chat_id, LIVE, view.meeting.id, keep=message.message_id)
 
 
 async def redraw_private(update: Update, context: BotContext, meeting_id: int) -> None:

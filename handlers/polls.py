@@ -252,7 +252,7 @@ async def post_tally(context: BotContext, poll_id: int, chat_id: int) -> None:
         context, chat_id, LIVE_KIND, poll_id, render_tally(t, view), tally_keyboard(t, view)
     )
     # Only the newest copy in a chat is kept up to date; its buttons work on any copy.
-    await live(context).retire(chat_id, LIVE_KIND, poll_id, keep=message.message_id)
+    await live(context).retire(context, chat_id, LIVE_KIND, poll_id, keep=message.message_id)
 
 
 # -- voting and poll admin buttons --------------------------------------------------------------------

@@ -127,7 +127,7 @@ async def show_themes(update: Update, context: BotContext) -> None:
     text, markup = render_list(t, proposals)
     message = await live(context).post(context, actor.chat_id, LIVE_KIND, scope, text, markup)
     # Only the newest list in a chat follows the supports; older copies would cost edits nobody reads.
-    await live(context).retire(actor.chat_id, LIVE_KIND, scope, keep=message.message_id)
+    await live(context).retire(context, actor.chat_id, LIVE_KIND, scope, keep=message.message_id)
 
 
 async def support_pressed(update: Update, context: BotContext, press: Press) -> None:

@@ -91,7 +91,7 @@ async def post_roster(context: BotContext, chat_id: int, team_id: int) -> None:
     message = await live(context).post(
         context, chat_id, ROSTER, team_id, r.render_live_roster(t, roster), r.roster_keyboard(t, roster)
     )
-    await live(context).retire(chat_id, ROSTER, team_id, keep=message.message_id)
+    await live(context).retire(context, chat_id, ROSTER, team_id, keep=message.message_id)
 
 
 async def draw_roster(context: BotContext, team_id: int, chat_id: int) -> Rendered | None:
@@ -328,6 +328,21 @@ async def leave_pressed(update: Update, context: BotContext, press: Press) -> No
     await after_leave(context, left)
 
 
+async def leave_asked(update: Update, context: BotContext, press: Press) -> None:
+    """👋 取消报名: ask once (是 / 否) in the chat the button is in; nothing changes yet."""
+    actor = await actor_for(update, context)
+    team, signed_up = await teams_of(context).signed_up(actor, press.args[0])
+    if not signed_up:
+        raise InvalidInput("not_in_team")
+    await answer(press.query)
+    who = mention(actor.user_id, actor.display_name) if actor.in_group else None
+    await context.bot.send_message(
+        actor.chat_id,
+        r.leave_question(press.t, team.name, who),
+        reply_markup=r.leave_keyboard(press.t, team.id, actor.user_id),
+    )
+
+
 async def roster_pressed(update: Update, context: BotContext, press: Press) -> None:
     """Post the roster."""
     actor = await actor_for(update, context)
@@ -396,6 +411,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         errors=team_error,
         join=join_pressed,
         leave=leave_pressed,
+        bye=leave_asked,
         roster=roster_pressed,
         set=settings_pressed,
         call=call_pressed,

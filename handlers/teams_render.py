@@ -113,14 +113,48 @@ def render_live_roster(t: Translator, roster: Roster) -> str:
     return pages[0] + "\n" + more
 
 
+def join_label(t: Translator, team: Team, members: int, waitlist: int) -> str:
+    """The sign-up button; on a full team it says that pressing it means the waitlist."""
+    if team.capacity is None or members < team.capacity:
+        return t._("✋ Sign up")
+    if waitlist:
+        return t.plain(
+            "✋ Join the waitlist ({n}/{capacity}, {waiting} waiting)",
+            n=members,
+            capacity=team.capacity,
+            waiting=waitlist,
+        )
+    return t.plain("✋ Join the waitlist ({n}/{capacity}, full)", n=members, capacity=team.capacity)
+
+
 def roster_keyboard(t: Translator, roster: Roster) -> InlineKeyboardMarkup:
-    """Big sign-up and leave buttons (only leave once sign-up has closed)."""
+    """Big sign-up and leave buttons (only leave once sign-up has closed); leaving asks first."""
     team_id = roster.team.id
-    leave = InlineKeyboardButton(t._("👋 Leave"), callback_data=cb.TEAM.build("leave", team_id))
+    leave = InlineKeyboardButton(t._("👋 Leave"), callback_data=cb.TEAM.build("bye", team_id))
     if not roster.accepting:
         return InlineKeyboardMarkup([[leave]])
-    join = InlineKeyboardButton(t._("✋ Sign up"), callback_data=cb.TEAM.build("join", team_id))
-    return InlineKeyboardMarkup([[join, leave]])
+    label = join_label(t, roster.team, len(roster.members), len(roster.waitlist))
+    join = InlineKeyboardButton(label, callback_data=cb.TEAM.build("join", team_id))
+    return InlineKeyboardMarkup([[join], [leave]])
+
+
+def leave_question(t: Translator, team: str, who: Html | None) -> str:
+    """Asked once before a sign-up is cancelled by a button."""
+    if who is None:
+        return t._("Do you really want to cancel your sign-up for {team}?", team=team)
+    return t._("{who}, do you really want to cancel your sign-up for {team}?", who=who, team=team)
+
+
+def leave_keyboard(t: Translator, team_id: int, user_id: int) -> InlineKeyboardMarkup:
+    """是 / 否 under the question; only the person asked can answer it."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t._("Yes, cancel it"), callback_data=cb.TEAM_LEAVE.build("yes", team_id, user_id)),
+                InlineKeyboardButton(t._("No, keep it"), callback_data=cb.TEAM_LEAVE.build("no", team_id, user_id)),
+            ]
+        ]
+    )
 
 
 def render_teams(t: Translator, courtyard: str, teams: list[TeamSummary]) -> str:
@@ -143,6 +177,14 @@ def render_teams(t: Translator, courtyard: str, teams: list[TeamSummary]) -> str
     return "\n".join(lines)
 
 
+def _join_label_of(t: Translator, item: TeamSummary) -> str:
+    return join_label(t, item.team, item.counts.members, item.counts.waitlist)
+
+
+def _full(item: TeamSummary) -> bool:
+    return item.team.capacity is not None and item.counts.members >= item.team.capacity
+
+
 def _count(item: TeamSummary) -> str:
     if item.team.capacity is None:
         return str(item.counts.members)
@@ -154,7 +196,9 @@ def teams_keyboard(t: Translator, teams: list[TeamSummary]) -> InlineKeyboardMar
     rows = [
         [
             InlineKeyboardButton(
-                t.plain("✋ {team} ({count})", team=s.team.name, count=_count(s)),
+                t.plain("✋ {team} ({count})", team=s.team.name, count=_count(s))
+                if not _full(s)
+                else t.plain("{team}: {join}", team=s.team.name, join=_join_label_of(t, s)),
                 callback_data=cb.TEAM.build("join", s.team.id),
             ),
             InlineKeyboardButton("📋", callback_data=cb.TEAM.build("roster", s.team.id)),
@@ -376,7 +420,7 @@ def my_teams_keyboard(t: Translator, items: list[MyTeam]) -> InlineKeyboardMarku
     rows = [
         [
             InlineKeyboardButton(
-                t.plain("👋 Leave {team}", team=item.team.name), callback_data=cb.TEAM.build("leave", item.team.id)
+                t.plain("👋 Leave {team}", team=item.team.name), callback_data=cb.TEAM.build("bye", item.team.id)
             )
         ]
         for item in items

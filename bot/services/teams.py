@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.numbers import typed_number
+from bot.numbers import CHINESE_NUMERALS, typed_count
 from bot.services.actor import Actor
 from bot.services.base import CommunityService
 from bot.services.community import clean_name
@@ -25,11 +25,11 @@ MAX_TEAM_NAME = 30
 MAX_PURPOSE = 100
 MAX_CAPACITY = 999
 
-_TRAILING_NUMBER = re.compile(r"^(?P<name>.*?)\s+(?P<n>\d{1,6})\s*(?:人|名)?$")
+_TRAILING_NUMBER = re.compile(rf"^(?P<name>.*?)\s+(?P<n>\d{{1,6}}|[{CHINESE_NUMERALS}]{{1,6}})\s*(?:个人|人|名|个)?$")
 
 
 def split_name_and_capacity(text: str) -> tuple[str, int | None]:
-    """Split "碧水苑墙绘队 8" into the name and the optional capacity after it."""
+    """Split "碧水苑墙绘队 8" (or "巡逻队 八", "巡逻队 十二人") into the name and the optional capacity."""
     normal = unicodedata.normalize("NFKC", text).strip()
     match = _TRAILING_NUMBER.match(normal)
     if match and match.group("name").strip():
@@ -38,11 +38,12 @@ def split_name_and_capacity(text: str) -> tuple[str, int | None]:
 
 
 def parse_capacity(text: str) -> int | None:
-    """A typed capacity: a whole number from 1 to 999; 0 or 不限 mean no limit."""
+    """A typed capacity: a whole number from 1 to 999 (digits or 八, 十二, 二十); 0 or 不限 mean no limit."""
     normal = unicodedata.normalize("NFKC", text).strip().removesuffix("人").removesuffix("名").strip()
-    if normal in ("0", "不限", "无限", "不限制"):
+    normal = normal.removesuffix("个").strip()
+    if normal in ("0", "零", "不限", "无限", "不限制"):
         return None
-    number = typed_number(normal, high=MAX_CAPACITY)
+    number = typed_count(normal, high=MAX_CAPACITY)
     if number is None or number < 1:
         raise InvalidInput("bad_capacity", limit=MAX_CAPACITY)
     return number
@@ -260,6 +261,13 @@ class TeamsService(CommunityService):
         if previous is None or previous not in ACTIVE:
             raise InvalidInput("not_in_team")  # after the commit, which keeps the press remembered
         return LeaveResult(team, previous)
+
+    async def signed_up(self, actor: Actor, team_id: int) -> tuple[Team, bool]:
+        """The team and whether the actor is on it now (member, waitlist or a pending request)."""
+        repo = TeamsRepository(self.db.reader)
+        team = await self.visible(repo, actor, team_id)
+        state = await repo.join_state(team.id, actor.user_id)
+        return team, state.status in ACTIVE
 
     @staticmethod
     async def _as_now(repo: TeamsRepository, team: Team, state: JoinState) -> JoinResult:
