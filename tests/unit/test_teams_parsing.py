@@ -63,12 +63,15 @@ def test_name_and_capacity(text: str, expected: tuple[str, int | None]) -> None:
     assert split_name_and_capacity(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [("12", 12), ("１２", 12), ("12人", 12), ("不限", None), ("0", None)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("12", 12), ("１２", 12), ("12人", 12), ("不限", None), ("0", None), ("十二", 12), ("二十个", 20), ("八", 8)],
+)
 def test_capacity(text: str, expected: int | None) -> None:
     assert parse_capacity(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "-1", "1000", "十二", "1.5"])
+@pytest.mark.parametrize("text", ["", "-1", "1000", "1.5"])
 def test_bad_capacity(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_capacity(text)
