@@ -5,16 +5,21 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.reply_limiter import retry_seconds
 from handlers.common import answer, reply, tr
+from handlers.start import menu_keyboard, show_help, show_menu
 
 log = logging.getLogger(__name__)
 
 FALLBACK_GROUP = 50
+# Typed in private instead of a command (Telegram marks only latin /commands): the menu or the help.
+MENU_WORDS = frozenset({"菜单", "/菜单", "目录", "menu"})
+HELP_WORDS = frozenset({"帮助", "/帮助", "help", "?", "？"})
 
 
 async def continue_dialog(update: Update, context: BotContext) -> None:
@@ -24,6 +29,8 @@ async def continue_dialog(update: Update, context: BotContext) -> None:
         return
     pending = await context.deps.services.people.dialog(user.id, chat.id)
     if pending is None:
+        if chat.type == ChatType.PRIVATE:
+            await not_understood(update, context)
         return
     kind, state = pending
     handler = context.bot_data.ext.dialogs.get(kind)
@@ -32,6 +39,36 @@ async def continue_dialog(update: Update, context: BotContext) -> None:
         await context.deps.services.people.end_dialog(user.id, chat.id)
         return
     await handler(update, context, state)
+
+
+async def not_understood(update: Update, context: BotContext) -> None:
+    """In private, nothing goes unanswered: the menu or help for their words, else the menu buttons."""
+    message = update.effective_message
+    words = (message.text or "").strip().lower() if message is not None else ""
+    if words in MENU_WORDS:
+        await show_menu(update, context)
+    elif words in HELP_WORDS:
+        await show_help(update, context)
+    else:
+        t = await tr(update, context)
+        await reply(update, t._("I did not understand that. Please tap a button below."), reply_markup=menu_keyboard(t))
+
+
+def _known_commands(app: Application) -> frozenset[str]:  # type: ignore[type-arg]
+    """Every command name some handler answers."""
+    handlers: list[BaseHandler] = [h for group in app.handlers.values() for h in group]  # type: ignore[type-arg]
+    return frozenset(name for h in handlers if isinstance(h, CommandHandler) for name in h.commands)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A private /command no handler knows (a typo such as /joim): the menu instead of silence."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name = message.text.split()[0][1:].split("@")[0].lower()
+    if name in _known_commands(context.application):
+        return
+    await not_understood(update, context)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -61,5 +98,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, continue_dialog),
         group=FALLBACK_GROUP,
+    )
+    app.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND, unknown_command),
+        group=FALLBACK_GROUP + 1,
     )
     app.add_error_handler(on_error)  # type: ignore[arg-type]
