@@ -197,7 +197,7 @@ async def test_forget_removes_the_persons_rows(h: Harness) -> None:
 
 async def test_forget_in_a_group_is_redirected_to_private(h: Harness) -> None:
     await h.send(b.message(AUNT, GROUP, "/forget"))
-    assert h.fake.last_text(GROUP.id) == "请在和我的私聊里使用这个命令。"
+    assert h.fake.last_text(GROUP.id) == "这件事要单独和我说：点我的头像，再点“发消息”。"
     await h.send(b.callback(UNCLE, GROUP, cb.FORGET.build("yes")))
     assert await h.scalar("SELECT COUNT(*) FROM users WHERE user_id = ?", UNCLE.id) == 1
 

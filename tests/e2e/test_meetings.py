@@ -198,7 +198,7 @@ async def test_answers_close_at_the_start_and_forged_buttons_change_nothing(h: H
     await bind(h)
     meeting_id = await quick_meeting(h)
     await h.send(b.callback(AUNT, GROUP, "mr1:yes:99999", message_id=notice(h).message_id))
-    assert h.fake.answers()[-1].params["text"] == "抱歉，没有找到，可能已经被删除了。"
+    assert h.fake.answers()[-1].params["text"] == "没有找到这个编号，请核对一下。"
     await h.send(b.callback(AUNT, GROUP, "mr1:yes:1:2", message_id=notice(h).message_id))
     assert h.fake.answers()[-1].params["text"] == "这个按钮已经失效了。"
     h.clock.advance(timedelta(days=2))

@@ -210,7 +210,7 @@ async def test_closed_other_chat_and_out_of_range_votes_are_refused(h: Harness) 
     # Another chat's poll, pressed from this chat (forged data): unknown here.
     message_id = await tally_message(h, poll_id)
     await press(h, UNCLE, GROUP, cb.VOTE.build("v", other_poll, 1), message_id)
-    assert h.fake.answers()[-1].params["text"] == "抱歉，没有找到，可能已经被删除了。"
+    assert h.fake.answers()[-1].params["text"] == "没有找到这个编号，请核对一下。"
     # An option the poll does not have.
     assert await vote(h, UNCLE, poll_id, 9) == "这次投票没有这个选项。"
     assert await vote(h, UNCLE, poll_id, 0) == "这次投票没有这个选项。"

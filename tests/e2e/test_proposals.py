@@ -152,7 +152,7 @@ async def test_buttons_never_reach_another_courtyard(h: Harness) -> None:
     listing = last(h, OTHER)
     pid = (await proposal_ids(h))["汉藏文化融合"]
     await press(h, UNCLE, OTHER, cb.PROPOSAL.build("sup", pid), listing)  # forged: GROUP's proposal
-    assert h.fake.answers()[-1].params["text"] == "抱歉，没有找到，可能已经被删除了。"
+    assert h.fake.answers()[-1].params["text"] == "没有找到这个编号，请核对一下。"
     await press(h, SW, OTHER, cb.PROPOSAL.build("rej", pid), listing)
     assert await h.scalar("SELECT COUNT(*) FROM proposal_supports") == 0
     assert await h.scalar("SELECT status FROM proposals") == "open"
