@@ -88,6 +88,7 @@ class BotData:
         self.live: LiveMessages | None = None  # handlers/live.py
         self.gate: UpdateGate | None = None  # handlers/middleware.py
         self.deps: Deps | None = None  # the checked view, made once services exist
+        self.hinted: dict[tuple[int, int], float] = {}  # (chat, person) -> when a mistyped command was last answered
 
 
 class HasBotData(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 
 from telegram import Update
@@ -20,6 +21,7 @@ FALLBACK_GROUP = 50
 # Typed in private instead of a command (Telegram marks only latin /commands): the menu or the help.
 MENU_WORDS = frozenset({"菜单", "/菜单", "目录", "menu"})
 HELP_WORDS = frozenset({"帮助", "/帮助", "help", "?", "？"})
+HINT_EVERY = 60.0  # seconds: a group hears at most one "did you mean" per person per minute
 
 
 async def continue_dialog(update: Update, context: BotContext) -> None:
@@ -61,14 +63,28 @@ def _known_commands(app: Application) -> frozenset[str]:  # type: ignore[type-ar
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
-    """A private /command no handler knows (a typo such as /joim): the menu instead of silence."""
-    message = update.effective_message
-    if message is None or not message.text:
+    """A /command no handler knows (a typo such as /joim): the menu in private, the closest command in a group."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or not message.text or user is None or chat is None:
         return
     name = message.text.split()[0][1:].split("@")[0].lower()
-    if name in _known_commands(context.application):
+    known = _known_commands(context.application)
+    if name in known:
         return
-    await not_understood(update, context)
+    if chat.type == ChatType.PRIVATE:
+        await not_understood(update, context)
+        return
+    # In a group an unknown command may be another bot's: answer only a near miss, once a minute per person.
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    now = context.deps.clock.now().timestamp()
+    hinted = context.bot_data.hinted
+    if not close or now - hinted.get((chat.id, user.id), -HINT_EVERY) < HINT_EVERY:
+        return
+    if len(hinted) > 10_000:  # kept in memory only; a restart or a clear merely allows one more hint
+        hinted.clear()
+    hinted[(chat.id, user.id)] = now
+    t = await tr(update, context)
+    await reply(update, t._("Did you mean /{command}?", command=close[0]))
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -100,7 +116,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         group=FALLBACK_GROUP,
     )
     app.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND, unknown_command),
+        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, unknown_command),
         group=FALLBACK_GROUP + 1,
     )
     app.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -1,11 +1,13 @@
-"""Issue 14 item 2, private chats: free text, 「菜单」 「/菜单」 「帮助」 and a mistyped command get an answer."""
+"""Issue 14 item 2: in private, free text, 「菜单」 「帮助」 and typos are answered; in a group, near misses."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from tests import builders as b
-from tests.cast import AUNT
+from tests.cast import AUNT, GROUP, bind
 from tests.harness import Harness
 
 pytestmark = pytest.mark.usefixtures("no_errors")
@@ -33,3 +35,16 @@ async def test_help_typed_in_chinese_and_known_commands_answer_once(h: Harness) 
     before = len(h.fake.sent(CHAT.id))
     await h.send(b.message(AUNT, CHAT, "/menu"))
     assert len(h.fake.sent(CHAT.id)) == before + 1  # a known command: its own answer only
+
+
+async def test_a_mistyped_command_in_a_group_gets_the_closest_once_a_minute(h: Harness) -> None:
+    await bind(h)
+    await h.send(b.message(AUNT, GROUP, "/joim 墙绘"))
+    assert h.fake.last_text(GROUP.id) == "您是不是想用 /join？"
+    before = len(h.fake.sent(GROUP.id))
+    await h.send(b.message(AUNT, GROUP, "/joim 墙绘"))
+    await h.send(b.message(AUNT, GROUP, "/xyzzy"))  # nothing close: perhaps another bot's command
+    assert len(h.fake.sent(GROUP.id)) == before  # at most once per person per minute, and never a guess
+    h.clock.advance(timedelta(seconds=61))
+    await h.send(b.message(AUNT, GROUP, "/meetngs"))
+    assert h.fake.last_text(GROUP.id) == "您是不是想用 /meetings？"
