@@ -75,7 +75,7 @@ async def build_services(config: Config, db: Database, clock: Clock) -> Services
         polls=PollService(db, clock, community_id, ballot_secret(config)),
         stats=StatsService(db, clock, community_id, config.community.timezone, config.roles.social_workers),
         committee=CommitteeService(db, clock, community_id, config.community.timezone, config.roles.social_workers),
-        feedback=FeedbackService(db, clock, community_id, config.feedback),
+        feedback=FeedbackService(db, clock, community_id, config.community.timezone, config.feedback),
     )
     services.privacy.add_hook(services.teams.forget_hook)
     services.privacy.add_hook(services.attendance.forget_hook)

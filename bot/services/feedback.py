@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.clock import Clock, to_ts
+from bot.clock import Clock
 from bot.config import FeedbackConfig
 from bot.services.actor import Actor
+from bot.services.base import CommunityService
 from bot.services.community import group_scope
 from bot.services.dialogs import consume_dialog
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, WrongChat, required_text
@@ -48,17 +50,12 @@ class InboxView:
     followers: Mapping[int, int]
 
 
-class FeedbackService:
+class FeedbackService(CommunityService):
     """Feedback items of one community."""
 
-    def __init__(self, db: Database, clock: Clock, community_id: int, settings: FeedbackConfig) -> None:
-        self.db = db
-        self.clock = clock
-        self.community_id = community_id
+    def __init__(self, db: Database, clock: Clock, community_id: int, tz: ZoneInfo, settings: FeedbackConfig) -> None:
+        super().__init__(db, clock, community_id, tz)
         self.settings = settings
-
-    def _now(self) -> int:
-        return to_ts(self.clock.now())
 
     # ---- residents -------------------------------------------------------------------------------
 
@@ -382,32 +379,28 @@ class FeedbackService:
         async with self.db.transaction() as conn:
             repo = FeedbackRepository(conn)
             for item in await repo.overdue(now, since=now - 30 * DAY):
-                if item.assignee_id is None:
-                    continue
-                added = await queue_person_note(
-                    conn,
-                    FEEDBACK_NOTE,
-                    user_id=item.assignee_id,
-                    group_chat_id=None,
-                    payload={"item": item.id, "note": 0, "what": "overdue"},
-                    now=now,
-                    ref_id=item.id,
-                    dedupe_key=f"feedback_overdue:{item.id}:{item.due_at}",
-                )
-                queued += added is not None
+                if item.assignee_id is not None:
+                    key = f"feedback_overdue:{item.id}:{item.due_at}"
+                    queued += await self._remind(conn, item, item.assignee_id, "overdue", key, now)
             ask_before = now - int(timedelta(days=self.settings.ask_after_days).total_seconds())
             for item in await repo.resolved_before(ask_before, since=ask_before - 7 * DAY):
-                if item.reporter_id is None or item.resolved_at is None:
-                    continue
-                added = await queue_person_note(
-                    conn,
-                    FEEDBACK_NOTE,
-                    user_id=item.reporter_id,
-                    group_chat_id=None,
-                    payload={"item": item.id, "note": 0, "what": "check"},
-                    now=now,
-                    ref_id=item.id,
-                    dedupe_key=f"feedback_check:{item.id}:{item.resolved_at}",
-                )
-                queued += added is not None
+                if item.reporter_id is not None and item.resolved_at is not None:
+                    key = f"feedback_check:{item.id}:{item.resolved_at}"
+                    queued += await self._remind(conn, item, item.reporter_id, "check", key, now)
         return queued
+
+    async def _remind(
+        self, conn: aiosqlite.Connection, item: Feedback, user_id: int, what: str, key: str, now: int
+    ) -> int:
+        """Queue one sweep note (overdue to the assignee, 解决了吗？ to the reporter); 1 if new, 0 if queued before."""
+        added = await queue_person_note(
+            conn,
+            FEEDBACK_NOTE,
+            user_id=user_id,
+            group_chat_id=None,
+            payload={"item": item.id, "note": 0, "what": what},
+            now=now,
+            ref_id=item.id,
+            dedupe_key=key,
+        )
+        return int(added is not None)
